@@ -1,0 +1,286 @@
+/**
+ * Regions, zones and instance types each provider offers: built in, overridable by a JSON file so
+ * operators can add a region or change a quota without a release.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+export type Provider = 'tencent' | 'jdcloud';
+
+export interface ZoneInfo {
+  zone: string;
+  zoneId: string;
+  nameZh: string;
+  nameEn: string;
+  state: 'AVAILABLE' | 'UNAVAILABLE';
+}
+
+export interface RegionInfo {
+  region: string;
+  nameZh: string;
+  nameEn: string;
+  /** Finance regions (`*-fsi`) are served from their own endpoints (spec api3 §1.1). */
+  finance: boolean;
+  zones: ZoneInfo[];
+}
+
+export interface InstanceTypeInfo {
+  type: string;
+  family: string;
+  cpu: number;
+  /** GiB. */
+  memory: number;
+  /** Standard ENIs per instance, INCLUDING the primary ENI. */
+  eniQuota: number;
+  /** Private IPs per standard ENI, INCLUDING the primary IP. */
+  ipQuota: number;
+  extendEniQuota: number;
+  extendIpQuota: number;
+  supportsEni: boolean;
+  gpu?: number;
+}
+
+export interface ProviderCatalog {
+  regions: RegionInfo[];
+  instanceTypes: InstanceTypeInfo[];
+  defaultInstanceType: string;
+}
+
+export interface Catalog {
+  providers: Record<Provider, ProviderCatalog>;
+}
+
+type EniQuota = Pick<InstanceTypeInfo, 'eniQuota' | 'ipQuota' | 'extendEniQuota' | 'extendIpQuota'>;
+
+/**
+ * Tencent ENI quotas by core count: the spec §8.3 *suggested emulator default*, NOT Tencent's
+ * published table (doc 576/18527 could not be retrieved). Whether Tencent's numbers include the
+ * primary ENI and primary IP is unconfirmed; our documented choice is that both are INCLUSIVE, so a
+ * 1-core instance holds the primary ENI plus one more, each with at most 6 IPs including its primary.
+ * Override per type in the catalog file when real numbers are known.
+ */
+export function defaultEniQuota(cpu: number): EniQuota {
+  const [eniQuota, ipQuota] =
+    cpu < 2 ? [2, 6] : cpu < 4 ? [2, 10] : cpu < 8 ? [4, 10] : cpu < 12 ? [6, 10] : [8, 20];
+  return { eniQuota, ipQuota, extendEniQuota: 0, extendIpQuota: 20 };
+}
+
+/**
+ * JD Cloud quotas by core count. eniQuota is JD's `nicLimit`, which counts the primary NIC; ipQuota
+ * is 1 primary + 20 secondary IPs. JD has no "extended" ENIs.
+ */
+function jdcloudEniQuota(cpu: number): EniQuota {
+  return { eniQuota: cpu <= 2 ? 2 : cpu < 8 ? 4 : 8, ipQuota: 21, extendEniQuota: 0, extendIpQuota: 0 };
+}
+
+const ZH_DIGITS = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+
+/** Tencent zones: `${region}-${n}`, numeric zoneId = region base + n (ap-guangzhou-3 → 100003). */
+function tencentRegion(
+  region: string, nameZh: string, nameEn: string, zhCity: string, enCity: string,
+  zoneIdBase: number, zoneNumbers: number[], finance = false,
+): RegionInfo {
+  return {
+    region, nameZh, nameEn, finance,
+    zones: zoneNumbers.map((n) => ({
+      zone: `${region}-${n}`,
+      zoneId: String(zoneIdBase + n),
+      nameZh: `${zhCity}${ZH_DIGITS[n]}区`,
+      nameEn: `${enCity} Zone ${n}`,
+      state: 'AVAILABLE' as const,
+    })),
+  };
+}
+
+/** Tencent sizes shared by S5 and SA2: [suffix, cores, GiB]. */
+const TENCENT_SIZES: ReadonlyArray<[string, number, number]> = [
+  ['SMALL1', 1, 1], ['SMALL2', 1, 2], ['MEDIUM4', 2, 4], ['LARGE8', 4, 8],
+  ['2XLARGE16', 8, 16], ['3XLARGE24', 12, 24], ['4XLARGE32', 16, 32], ['8XLARGE64', 32, 64],
+];
+
+function tencentTypes(): InstanceTypeInfo[] {
+  const modern = ['S5', 'SA2'].flatMap((family) =>
+    TENCENT_SIZES.map(([size, cpu, memory]) => ({
+      type: `${family}.${size}`, family, cpu, memory, supportsEni: true, ...defaultEniQuota(cpu),
+    })),
+  );
+  // A legacy family so the "instance type does not support ENIs" rule (spec §8.2) has a subject:
+  // it keeps only its primary ENI.
+  const legacy: InstanceTypeInfo = {
+    type: 'S1.SMALL1', family: 'S1', cpu: 1, memory: 1, supportsEni: false,
+    ...defaultEniQuota(1), eniQuota: 1, extendIpQuota: 0,
+  };
+  return [...modern, legacy];
+}
+
+function jdRegion(region: string, nameZh: string, nameEn: string, azLetters: string): RegionInfo {
+  return {
+    region, nameZh, nameEn, finance: false,
+    zones: [...azLetters].map((l) => ({
+      zone: `${region}${l}`,
+      zoneId: `${region}${l}`, // JD has no numeric zone id; the AZ name serves as both
+      nameZh: `可用区${l.toUpperCase()}`,
+      nameEn: `Availability Zone ${l.toUpperCase()}`,
+      state: 'AVAILABLE' as const,
+    })),
+  };
+}
+
+function jdTypes(): InstanceTypeInfo[] {
+  const sizes: Array<[string, string, number, number]> = [
+    ['g.n2.medium', 'g.n2', 1, 4], ['g.n2.large', 'g.n2', 2, 8], ['g.n2.xlarge', 'g.n2', 4, 16],
+    ['g.n2.2xlarge', 'g.n2', 8, 32], ['c.n2.large', 'c.n2', 2, 4],
+  ];
+  return sizes.map(([type, family, cpu, memory]) => ({
+    type, family, cpu, memory, supportsEni: true, ...jdcloudEniQuota(cpu),
+  }));
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    Object.values(o).forEach(deepFreeze);
+    Object.freeze(o);
+  }
+  return o;
+}
+
+/** Frozen: it is shared process-wide; loadCatalog hands out mutable copies. */
+export const builtinCatalog: Catalog = deepFreeze({
+  providers: {
+    tencent: {
+      regions: [
+        tencentRegion('ap-guangzhou', '华南地区(广州)', 'South China(Guangzhou)', '广州', 'Guangzhou', 100000, [3, 4, 6, 7]),
+        tencentRegion('ap-shanghai', '华东地区(上海)', 'East China(Shanghai)', '上海', 'Shanghai', 200000, [2, 3, 4, 5, 8]),
+        tencentRegion('ap-beijing', '华北地区(北京)', 'North China(Beijing)', '北京', 'Beijing', 800000, [3, 5, 6, 7]),
+        tencentRegion('ap-shanghai-fsi', '华东地区(上海金融)', 'East China(Shanghai Finance)', '上海金融', 'Shanghai Finance', 700000, [1, 2, 3], true),
+        tencentRegion('ap-shenzhen-fsi', '华南地区(深圳金融)', 'South China(Shenzhen Finance)', '深圳金融', 'Shenzhen Finance', 110000, [1, 2, 3], true),
+      ],
+      instanceTypes: tencentTypes(),
+      defaultInstanceType: 'S5.MEDIUM4',
+    },
+    jdcloud: {
+      regions: [
+        jdRegion('cn-north-1', '华北-北京', 'North China-Beijing', 'abc'),
+        jdRegion('cn-east-1', '华东-宿迁', 'East China-Suqian', 'a'),
+        jdRegion('cn-east-2', '华东-上海', 'East China-Shanghai', 'abc'),
+        jdRegion('cn-south-1', '华南-广州', 'South China-Guangzhou', 'abc'),
+      ],
+      instanceTypes: jdTypes(),
+      defaultInstanceType: 'g.n2.medium',
+    },
+  },
+});
+
+// Shape of an override file. Strict objects, so a misspelt key ("instancetypes") fails loudly
+// instead of being ignored. Entries are whole records: an entry replaces the built-in one.
+const count = z.number().int().nonnegative();
+const zoneSchema = z.strictObject({
+  zone: z.string().min(1), zoneId: z.string().min(1), nameZh: z.string(), nameEn: z.string(),
+  state: z.enum(['AVAILABLE', 'UNAVAILABLE']),
+});
+const regionSchema = z.strictObject({
+  region: z.string().min(1), nameZh: z.string(), nameEn: z.string(), finance: z.boolean(),
+  zones: z.array(zoneSchema),
+});
+const instanceTypeSchema = z.strictObject({
+  type: z.string().min(1), family: z.string().min(1), cpu: z.number().int().positive(),
+  memory: z.number().positive(), eniQuota: count.min(1), ipQuota: count.min(1),
+  extendEniQuota: count, extendIpQuota: count, supportsEni: z.boolean(),
+  gpu: z.number().nonnegative().optional(), // GpuCount is a float in the API (spec §5.6)
+});
+const providerOverrideSchema = z.strictObject({
+  regions: z.array(regionSchema).optional(),
+  instanceTypes: z.array(instanceTypeSchema).optional(),
+  defaultInstanceType: z.string().min(1).optional(),
+});
+const overrideSchema = z.strictObject({
+  providers: z
+    .strictObject({ tencent: providerOverrideSchema.optional(), jdcloud: providerOverrideSchema.optional() })
+    .optional(),
+});
+
+/**
+ * Replace entries with the same key, append new ones; built-in order is kept. The same key twice
+ * in the file is an error: silently keeping one of them would hide an editing mistake.
+ */
+function mergeByKey<T>(base: T[], extra: T[] | undefined, key: (t: T) => string, what: string): T[] {
+  if (!extra) return base;
+  const seen = new Set<string>();
+  const byKey = new Map(base.map((t) => [key(t), t] as const));
+  for (const e of extra) {
+    const k = key(e);
+    if (seen.has(k)) throw new Error(`catalog: ${what} ${k} is listed twice`);
+    seen.add(k);
+    byKey.set(k, e);
+  }
+  return [...byKey.values()];
+}
+
+/** Cross-entry rules a schema cannot express; checked after merging so they hold for the result. */
+function checkProvider(provider: Provider, p: ProviderCatalog): void {
+  const zones = new Set<string>();
+  for (const r of p.regions) {
+    for (const { zone } of r.zones) {
+      if (zones.has(zone)) throw new Error(`catalog: ${provider} zone ${zone} appears more than once`);
+      zones.add(zone);
+    }
+  }
+  if (!p.instanceTypes.some((t) => t.type === p.defaultInstanceType)) {
+    throw new Error(`catalog: ${provider} defaultInstanceType ${p.defaultInstanceType} is not a known instance type`);
+  }
+}
+
+/**
+ * The built-in catalog, then an override file merged over it: `regions` and `instanceTypes` entries
+ * replace built-ins with the same key (region name / type name) or add new ones.
+ * Throws an Error naming the file on unreadable files, invalid JSON or a wrong shape.
+ */
+export function loadCatalog(file?: string): Catalog {
+  const cat = structuredClone(builtinCatalog) as Catalog;
+  if (file === undefined) return cat;
+
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`catalog override ${file}: cannot read JSON: ${(e as Error).message}`);
+  }
+  const parsed = overrideSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`catalog override ${file}: invalid shape:\n${z.prettifyError(parsed.error)}`);
+  }
+
+  for (const provider of Object.keys(cat.providers) as Provider[]) {
+    const o = parsed.data.providers?.[provider];
+    const p = cat.providers[provider];
+    try {
+      if (o) {
+        p.regions = mergeByKey(p.regions, o.regions, (r) => r.region, `${provider} region`);
+        p.instanceTypes = mergeByKey(p.instanceTypes, o.instanceTypes, (t) => t.type, `${provider} instance type`);
+        if (o.defaultInstanceType !== undefined) p.defaultInstanceType = o.defaultInstanceType;
+      }
+      checkProvider(provider, p);
+    } catch (e) {
+      throw new Error(`catalog override ${file}: ${(e as Error).message}`);
+    }
+  }
+  return cat;
+}
+
+export function findRegion(cat: Catalog, provider: Provider, region: string): RegionInfo | undefined {
+  return cat.providers[provider].regions.find((r) => r.region === region);
+}
+
+export function findZone(
+  cat: Catalog, provider: Provider, zone: string,
+): { region: RegionInfo; zone: ZoneInfo } | undefined {
+  for (const region of cat.providers[provider].regions) {
+    const z = region.zones.find((x) => x.zone === zone);
+    if (z) return { region, zone: z };
+  }
+  return undefined;
+}
+
+export function findInstanceType(cat: Catalog, provider: Provider, type: string): InstanceTypeInfo | undefined {
+  return cat.providers[provider].instanceTypes.find((t) => t.type === type);
+}

@@ -1,0 +1,71 @@
+/**
+ * The closed set of things that can go wrong in the core. Each dialect maps every kind to its
+ * vendor's code, message and status in one total table, so the compiler reports a forgotten kind.
+ */
+
+export type ResourceKind = 'vpc' | 'subnet' | 'eni' | 'instance' | 'task' | 'zone' | 'instanceType' | 'ip' | 'region';
+
+export interface DomainErrorData {
+  /** A request parameter failed a rule that is not about a resource (bad CIDR, name too long...). */
+  InvalidValue: { field: string; reason: 'malformed' | 'tooLong' | 'range' | 'duplicate' | 'empty' | 'limitExceeded'; value?: unknown };
+  NotFound: { resource: ResourceKind; id: string };
+  /** A resource exists but does not belong with another one named in the same request. */
+  ResourceMismatch: { resource: ResourceKind; id: string; expected: string };
+  CidrNotAllowed: { cidr: string };
+  CidrOutsideVpc: { cidr: string; vpcCidr: string };
+  CidrOverlap: { cidr: string; otherId: string };
+  ResourceInUse: { resource: ResourceKind; id: string; reason: string };
+  VpcQuotaExceeded: { limit: number };
+  SubnetQuotaExceeded: { vpcId: string; limit: number };
+  EniQuotaPerVpcExceeded: { vpcId: string; limit: number };
+  EniAlreadyAttached: { eniId: string; instanceId: string };
+  EniNotAttached: { eniId: string; instanceId: string };
+  PrimaryEniImmutable: { eniId: string };
+  EniInvalidState: { eniId: string; state: string };
+  EniBusy: { eniId: string; taskId: string };
+  InstanceInvalidState: { instanceId: string; state: string; operation: string };
+  InstanceBusy: { instanceId: string; taskId: string };
+  VpcMismatch: { eniId: string; instanceId: string };
+  ZoneMismatch: { eniId: string; zone: string; instanceZone: string };
+  UnsupportedInstanceFamily: { instanceId: string; instanceType: string };
+  EniQuotaExceeded: { instanceId: string; limit: number; attachType: number };
+  IpQuotaExceeded: { eniId: string; limit: number };
+  SubnetExhausted: { subnetId: string };
+  IpOutsideSubnet: { ip: string; subnetId: string };
+  IpReserved: { ip: string };
+  IpInUse: { ip: string };
+  IpNotOnEni: { ip: string; eniId: string };
+  PrimaryIpImmutable: { ip: string };
+  SubnetMismatch: { ip: string; eniId: string };
+  IdempotencyMismatch: { token: string };
+  IdempotencyInProgress: { token: string };
+  /** The data plane refused or failed an effect; recorded on the task and the resource rolled back. */
+  DataplaneFailure: { operation: string; detail: string };
+  Unavailable: { detail: string };
+}
+
+export type DomainErrorKind = keyof DomainErrorData;
+
+export class DomainError<K extends DomainErrorKind = DomainErrorKind> extends Error {
+  constructor(
+    readonly kind: K,
+    readonly data: DomainErrorData[K],
+  ) {
+    super(`${kind}: ${JSON.stringify(data)}`);
+    this.name = 'DomainError';
+  }
+}
+
+export function fail<K extends DomainErrorKind>(kind: K, data: DomainErrorData[K]): never {
+  throw new DomainError(kind, data);
+}
+
+export function isDomainError(e: unknown): e is DomainError {
+  return e instanceof DomainError;
+}
+
+/** A domain error as stored on a failed task, and rebuilt from there. */
+export interface StoredError {
+  kind: DomainErrorKind;
+  data: unknown;
+}

@@ -1,0 +1,180 @@
+/**
+ * The ENI world in vendor-neutral terms. Dialects translate these into their own field names;
+ * nothing here knows a wire format.
+ */
+import type { Provider } from './catalog.ts';
+
+export type { Provider };
+
+export interface Tag {
+  key: string;
+  value: string;
+}
+
+export interface Account {
+  id: string;
+  provider: Provider;
+  name: string;
+  /** Numeric owner id shown by vendors that expose one (Tencent's uin / AppId). */
+  ownerUin: string;
+  createdAt: number;
+}
+
+export type KeyStatus = 'enabled' | 'disabled';
+
+export interface ApiKey {
+  secretId: string;
+  secretKey: string;
+  accountId: string;
+  status: KeyStatus;
+  createdAt: number;
+}
+
+/** Who is asking and where: every read and write is confined to one account and one region. */
+export interface Scope {
+  accountId: string;
+  provider: Provider;
+  region: string;
+}
+
+export interface Vpc {
+  id: string;
+  accountId: string;
+  region: string;
+  name: string;
+  cidr: string;
+  isDefault: boolean;
+  enableMulticast: boolean;
+  dnsServers: string[];
+  domainName: string;
+  tags: Tag[];
+  createdAt: number;
+}
+
+export interface Subnet {
+  id: string;
+  accountId: string;
+  region: string;
+  vpcId: string;
+  name: string;
+  cidr: string;
+  zone: string;
+  isDefault: boolean;
+  routeTableId: string;
+  networkAclId: string;
+  tags: Tag[];
+  createdAt: number;
+}
+
+export type InstanceState =
+  | 'PENDING'
+  | 'LAUNCH_FAILED'
+  | 'RUNNING'
+  | 'STOPPED'
+  | 'STARTING'
+  | 'STOPPING'
+  | 'REBOOTING'
+  | 'TERMINATING';
+
+export type OperationState = 'SUCCESS' | 'OPERATING' | 'FAILED';
+
+export interface Instance {
+  id: string;
+  accountId: string;
+  region: string;
+  zone: string;
+  vpcId: string;
+  subnetId: string;
+  name: string;
+  instanceType: string;
+  imageId: string;
+  state: InstanceState;
+  chargeType: string;
+  securityGroupIds: string[];
+  tags: Tag[];
+  latestOperation: string | null;
+  latestOperationState: OperationState | null;
+  latestOperationRequestId: string | null;
+  latestOperationError: string | null;
+  createdAt: number;
+}
+
+export type EniState = 'PENDING' | 'AVAILABLE' | 'ATTACHING' | 'DETACHING' | 'DELETING';
+export type IpState = 'PENDING' | 'AVAILABLE' | 'MIGRATING' | 'DELETING';
+
+export interface PrivateIp {
+  subnetId: string;
+  address: string;
+  eniId: string;
+  primary: boolean;
+  state: IpState;
+  description: string;
+  qosLevel: string;
+}
+
+/** 0 = standard, 1 = extended: selects which per-instance quota an attachment uses. */
+export type AttachType = 0 | 1;
+
+export interface Eni {
+  id: string;
+  accountId: string;
+  region: string;
+  vpcId: string;
+  subnetId: string;
+  zone: string;
+  name: string;
+  description: string;
+  mac: string;
+  primary: boolean;
+  state: EniState;
+  /** The instance the ENI is attached to (settled or being detached/migrated away from). */
+  instanceId: string | null;
+  /** The instance an attach or migrate in flight is moving the ENI to; counts against its quota. */
+  targetInstanceId: string | null;
+  deviceIndex: number | null;
+  attachType: AttachType;
+  attachedAt: number | null;
+  securityGroupIds: string[];
+  tags: Tag[];
+  qosLevel: string;
+  trunking: boolean;
+  createdAt: number;
+  ips: PrivateIp[];
+}
+
+export type TaskStatus = 'RUNNING' | 'SUCCESS' | 'FAILED';
+
+export type TaskKind =
+  | 'eni.create'
+  | 'eni.delete'
+  | 'eni.attach'
+  | 'eni.detach'
+  | 'eni.migrate'
+  | 'eni.assignIps'
+  | 'eni.unassignIps'
+  | 'ip.migrate'
+  | 'instance.run'
+  | 'instance.start'
+  | 'instance.stop'
+  | 'instance.terminate';
+
+export interface Task {
+  id: string;
+  /** A small number for dialects whose task ids are integers (API 2.0 taskId). */
+  seq: number;
+  accountId: string;
+  region: string;
+  kind: TaskKind;
+  status: TaskStatus;
+  /** What the executor needs to finish or roll back the operation (its prior state included). */
+  payload: Record<string, unknown>;
+  resourceIds: string[];
+  errorCode: string | null;
+  errorMessage: string | null;
+  dueAt: number;
+  leaseOwner: string | null;
+  leaseExpiresAt: number | null;
+  attempts: number;
+  createdAt: number;
+  finishedAt: number | null;
+}

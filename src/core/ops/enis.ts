@@ -1,0 +1,453 @@
+/** ENI operations. The asynchronous ones move the ENI into a transitional state and accept a task. */
+import { findInstanceType, type InstanceTypeInfo } from '../catalog.ts';
+import type { Core, RequestMeta } from '../context.ts';
+import { fail } from '../errors.ts';
+import { once } from '../idempotency.ts';
+import type { AttachType, Eni, Instance, Scope, Tag } from '../model.ts';
+import { allocateAddresses, type IpRequest } from '../addresses.ts';
+import {
+  requireAttachedTo,
+  requireEniCapable,
+  requireEniQuota,
+  requireEniState,
+  requireIdle,
+  requireInstanceAcceptsEni,
+  requireIpQuota,
+  requireMaxLength,
+  requireSameVpc,
+  requireSameZone,
+  requireSecondary,
+  requireSubnetInVpc,
+  requireUnattached,
+} from '../rules.ts';
+import type { EniQuery, Repo } from '../../store/repository.ts';
+import { accept } from './accept.ts';
+
+export interface CreateEniInput {
+  vpcId: string;
+  subnetId: string;
+  name: string;
+  description?: string;
+  secondaryCount?: number;
+  qosLevel?: string;
+  securityGroupIds?: string[];
+  addresses?: IpRequest[];
+  tags?: Tag[];
+  trunking?: boolean;
+  /** CreateAndAttach: the instance the new ENI goes to. */
+  attachTo?: { instanceId: string; attachType: AttachType };
+}
+
+export interface AcceptedEni {
+  eni: Eni;
+  taskId: string;
+}
+
+export async function createEni(core: Core, scope: Scope, input: CreateEniInput, meta: RequestMeta): Promise<AcceptedEni & { replayed: boolean }> {
+  requireMaxLength('NetworkInterfaceName', input.name, 60, 'bytes');
+  requireMaxLength('NetworkInterfaceDescription', input.description, 60, 'chars');
+  const addresses = input.addresses ?? [];
+  if (addresses.length > core.limits.ipsPerCall) fail('InvalidValue', { field: 'PrivateIpAddresses', reason: 'limitExceeded' });
+  if (addresses.filter((a) => a.primary).length > 1) fail('InvalidValue', { field: 'PrivateIpAddresses.Primary', reason: 'duplicate' });
+  const action = input.attachTo ? 'CreateAndAttachNetworkInterface' : 'CreateNetworkInterface';
+  const out = await core.store.write(async (tx) => {
+    if (input.attachTo) await tx.lock({ instances: [input.attachTo.instanceId] });
+    return once(tx, scope, action, meta.clientToken, input, core.clock.now(), async () => {
+      const vpc = await tx.getVpc(scope, input.vpcId);
+      if (!vpc) fail('NotFound', { resource: 'vpc', id: input.vpcId });
+      const subnet = await tx.getSubnet(scope, input.subnetId);
+      if (!subnet) fail('NotFound', { resource: 'subnet', id: input.subnetId });
+      requireSubnetInVpc(subnet, vpc.id);
+      if ((await tx.countEnisIn('vpc_id', vpc.id)) >= core.limits.enisPerVpc) {
+        fail('EniQuotaPerVpcExceeded', { vpcId: vpc.id, limit: core.limits.enisPerVpc });
+      }
+      const id = core.ids.id('eni');
+      let ipLimit = core.limits.ipsPerDetachedEni;
+      let target: { instance: Instance; type: InstanceTypeInfo; deviceIndex: number } | undefined;
+      const draft = { id, vpcId: vpc.id, zone: subnet.zone } as Eni;
+      if (input.attachTo) {
+        const instance = await tx.getInstance(scope, input.attachTo.instanceId);
+        if (!instance) fail('NotFound', { resource: 'instance', id: input.attachTo.instanceId });
+        const type = instanceTypeOf(core, scope, instance);
+        requireInstanceAcceptsEni(instance, action);
+        await requireIdle(tx, { kind: 'instance', id: instance.id });
+        requireSameVpc(draft, instance);
+        requireSameZone(draft, instance);
+        requireEniCapable(instance, type);
+        await requireEniQuota(tx, instance, type, input.attachTo.attachType);
+        ipLimit = input.attachTo.attachType === 1 ? type.extendIpQuota : type.ipQuota;
+        target = { instance, type, deviceIndex: nextDeviceIndex(await tx.usedDeviceIndexes(instance.id)) };
+      }
+      const hasPrimary = addresses.some((a) => a.primary);
+      // Without a primary named, the first named address is the primary; with none named, one is picked.
+      const requested = addresses.map((a, i) => ({ ...a, primary: hasPrimary ? !!a.primary : i === 0 }));
+      const extra = (requested.length ? 0 : 1) + (input.secondaryCount ?? 0);
+      requireIpQuota({ id }, requested.length + extra, ipLimit);
+      const qosLevel = input.qosLevel ?? 'DEFAULT';
+      const ips = await allocateAddresses(tx, subnet, id, { requested, extra, qosLevel, state: 'PENDING' });
+      if (!requested.length && ips[0]) ips[0].primary = true;
+      const now = core.clock.now();
+      const eni: Eni = {
+        id,
+        accountId: scope.accountId,
+        region: scope.region,
+        vpcId: vpc.id,
+        subnetId: subnet.id,
+        zone: subnet.zone,
+        name: input.name,
+        description: input.description ?? '',
+        mac: await uniqueMac(core, tx),
+        primary: false,
+        state: 'PENDING',
+        instanceId: null,
+        targetInstanceId: target?.instance.id ?? null,
+        deviceIndex: target?.deviceIndex ?? null,
+        attachType: input.attachTo?.attachType ?? 0,
+        attachedAt: target ? now : null,
+        securityGroupIds: input.securityGroupIds ?? [],
+        tags: input.tags ?? [],
+        qosLevel,
+        trunking: input.trunking ?? false,
+        createdAt: now,
+        ips,
+      };
+      await tx.insertEni(eni);
+      const resources = target ? [eni.id, target.instance.id] : [eni.id];
+      const task = await accept(core, tx, scope, meta, 'eni.create', { eniId: eni.id }, resources);
+      return { eni, taskId: task.id };
+    });
+  });
+  core.notify();
+  return { ...out.result, replayed: out.replayed };
+}
+
+export async function deleteEni(core: Core, scope: Scope, eniId: string, meta: RequestMeta): Promise<{ taskId: string }> {
+  const out = await core.store.write(async (tx) => {
+    await tx.lock({ enis: [eniId] });
+    const eni = await mustGetEni(tx, scope, eniId);
+    requireSecondary(eni);
+    if (eni.instanceId || eni.targetInstanceId) {
+      fail('ResourceInUse', { resource: 'eni', id: eniId, reason: 'the ENI is attached to an instance; detach it first' });
+    }
+    requireEniState(eni, 'AVAILABLE');
+    await requireIdle(tx, { kind: 'eni', id: eni.id });
+    await tx.updateEni({ ...eni, state: 'DELETING' });
+    return accept(core, tx, scope, meta, 'eni.delete', { eniId }, [eniId]);
+  });
+  core.notify();
+  return { taskId: out.id };
+}
+
+export interface ModifyEniInput {
+  eniId: string;
+  name?: string;
+  description?: string;
+  securityGroupIds?: string[];
+  trunking?: boolean;
+}
+
+export async function modifyEni(core: Core, scope: Scope, input: ModifyEniInput): Promise<void> {
+  requireMaxLength('NetworkInterfaceName', input.name, 60, 'bytes');
+  requireMaxLength('NetworkInterfaceDescription', input.description, 60, 'chars');
+  await core.store.write(async (tx) => {
+    await tx.lock({ enis: [input.eniId] });
+    const eni = await mustGetEni(tx, scope, input.eniId);
+    await tx.updateEni({
+      ...eni,
+      name: input.name ?? eni.name,
+      description: input.description ?? eni.description,
+      securityGroupIds: input.securityGroupIds ?? eni.securityGroupIds,
+      trunking: input.trunking ?? eni.trunking,
+    });
+  });
+}
+
+export interface AttachInput {
+  eniId: string;
+  instanceId: string;
+  attachType: AttachType;
+}
+
+export async function attachEni(core: Core, scope: Scope, input: AttachInput, meta: RequestMeta): Promise<{ taskId: string; replayed: boolean }> {
+  const out = await core.store.write(async (tx) => {
+    await tx.lock({ instances: [input.instanceId], enis: [input.eniId] });
+    return once(tx, scope, 'AttachNetworkInterface', meta.clientToken, input, core.clock.now(), async () => {
+      const eni = await mustGetEni(tx, scope, input.eniId);
+      const instance = await mustGetInstance(tx, scope, input.instanceId);
+      requireSecondary(eni);
+      requireUnattached(eni);
+      const type = await requireCanReceive(core, tx, scope, eni, instance, input.attachType, 'AttachNetworkInterface');
+      requireIpQuota(eni, eni.ips.length, input.attachType === 1 ? type.extendIpQuota : type.ipQuota);
+      await tx.updateEni({
+        ...eni,
+        state: 'ATTACHING',
+        targetInstanceId: instance.id,
+        attachType: input.attachType,
+        deviceIndex: nextDeviceIndex(await tx.usedDeviceIndexes(instance.id)),
+      });
+      const task = await accept(core, tx, scope, meta, 'eni.attach', { eniId: eni.id, instanceId: instance.id }, [eni.id, instance.id]);
+      return { taskId: task.id };
+    });
+  });
+  core.notify();
+  return { ...out.result, replayed: out.replayed };
+}
+
+export async function detachEni(
+  core: Core,
+  scope: Scope,
+  input: { eniId: string; instanceId: string },
+  meta: RequestMeta,
+): Promise<{ taskId: string; replayed: boolean }> {
+  const out = await core.store.write(async (tx) => {
+    await tx.lock({ instances: [input.instanceId], enis: [input.eniId] });
+    return once(tx, scope, 'DetachNetworkInterface', meta.clientToken, input, core.clock.now(), async () => {
+      const eni = await mustGetEni(tx, scope, input.eniId);
+      const instance = await mustGetInstance(tx, scope, input.instanceId);
+      requireSecondary(eni);
+      requireAttachedTo(eni, instance.id);
+      requireEniState(eni, 'AVAILABLE');
+      await requireIdle(tx, { kind: 'eni', id: eni.id });
+      requireInstanceAcceptsEni(instance, 'DetachNetworkInterface');
+      await requireIdle(tx, { kind: 'instance', id: instance.id });
+      await tx.updateEni({ ...eni, state: 'DETACHING' });
+      const task = await accept(core, tx, scope, meta, 'eni.detach', { eniId: eni.id, instanceId: instance.id }, [eni.id, instance.id]);
+      return { taskId: task.id };
+    });
+  });
+  core.notify();
+  return { ...out.result, replayed: out.replayed };
+}
+
+export interface MigrateInput {
+  eniId: string;
+  sourceInstanceId: string;
+  destinationInstanceId: string;
+  attachType: AttachType;
+}
+
+export async function migrateEni(core: Core, scope: Scope, input: MigrateInput, meta: RequestMeta): Promise<{ taskId: string }> {
+  const task = await core.store.write(async (tx) => {
+    await tx.lock({ instances: [input.sourceInstanceId, input.destinationInstanceId], enis: [input.eniId] });
+    const eni = await mustGetEni(tx, scope, input.eniId);
+    const source = await mustGetInstance(tx, scope, input.sourceInstanceId);
+    const destination = await mustGetInstance(tx, scope, input.destinationInstanceId);
+    requireSecondary(eni);
+    requireAttachedTo(eni, source.id);
+    if (source.id === destination.id) fail('EniAlreadyAttached', { eniId: eni.id, instanceId: source.id });
+    requireInstanceAcceptsEni(source, 'MigrateNetworkInterface');
+    await requireIdle(tx, { kind: 'instance', id: source.id });
+    const type = await requireCanReceive(core, tx, scope, eni, destination, input.attachType, 'MigrateNetworkInterface');
+    requireIpQuota(eni, eni.ips.length, input.attachType === 1 ? type.extendIpQuota : type.ipQuota);
+    const prior = { attachType: eni.attachType, deviceIndex: eni.deviceIndex, attachedAt: eni.attachedAt };
+    await tx.updateEni({
+      ...eni,
+      state: 'ATTACHING',
+      targetInstanceId: destination.id,
+      attachType: input.attachType,
+      deviceIndex: nextDeviceIndex(await tx.usedDeviceIndexes(destination.id)),
+    });
+    return accept(
+      core,
+      tx,
+      scope,
+      meta,
+      'eni.migrate',
+      { eniId: eni.id, sourceInstanceId: source.id, destinationInstanceId: destination.id, prior },
+      [eni.id, source.id, destination.id],
+    );
+  });
+  core.notify();
+  return { taskId: task.id };
+}
+
+export interface AssignIpsInput {
+  eniId: string;
+  addresses?: IpRequest[];
+  secondaryCount?: number;
+  qosLevel?: string;
+}
+
+export async function assignIps(core: Core, scope: Scope, input: AssignIpsInput, meta: RequestMeta): Promise<{ taskId: string; ips: Eni['ips']; replayed: boolean }> {
+  const addresses = input.addresses ?? [];
+  if (addresses.length > core.limits.ipsPerCall) fail('InvalidValue', { field: 'PrivateIpAddresses', reason: 'limitExceeded' });
+  const out = await core.store.write(async (tx) => {
+    await tx.lock({ enis: [input.eniId] });
+    return once(tx, scope, 'AssignPrivateIpAddresses', meta.clientToken, input, core.clock.now(), async () => {
+      const eni = await mustGetEni(tx, scope, input.eniId);
+      requireEniState(eni, 'AVAILABLE');
+      await requireIdle(tx, { kind: 'eni', id: eni.id });
+      for (const a of addresses) if (a.primary) fail('PrimaryIpImmutable', { ip: a.address });
+      const count = addresses.length + (input.secondaryCount ?? 0);
+      requireIpQuota(eni, eni.ips.length + count, await ipLimitOf(core, tx, scope, eni));
+      const subnet = (await tx.getSubnet(scope, eni.subnetId))!;
+      const ips = await allocateAddresses(tx, subnet, eni.id, {
+        requested: addresses.map((a) => ({ ...a, primary: false })),
+        extra: input.secondaryCount ?? 0,
+        qosLevel: input.qosLevel ?? eni.qosLevel,
+        state: 'PENDING',
+      });
+      await tx.insertIps(ips);
+      const task = await accept(core, tx, scope, meta, 'eni.assignIps', { eniId: eni.id, addresses: ips.map((i) => i.address) }, [eni.id]);
+      return { taskId: task.id, ips };
+    });
+  });
+  core.notify();
+  return { ...out.result, replayed: out.replayed };
+}
+
+export async function unassignIps(
+  core: Core,
+  scope: Scope,
+  input: { eniId: string; addresses: string[]; instanceId?: string },
+  meta: RequestMeta,
+): Promise<{ taskId: string }> {
+  const task = await core.store.write(async (tx) => {
+    await tx.lock({ enis: [input.eniId] });
+    const eni = await mustGetEni(tx, scope, input.eniId);
+    if (input.instanceId !== undefined) requireAttachedTo(eni, input.instanceId);
+    requireEniState(eni, 'AVAILABLE');
+    await requireIdle(tx, { kind: 'eni', id: eni.id });
+    if (new Set(input.addresses).size !== input.addresses.length) fail('InvalidValue', { field: 'PrivateIpAddresses', reason: 'duplicate' });
+    for (const address of input.addresses) {
+      const ip = eni.ips.find((i) => i.address === address);
+      if (!ip) fail('IpNotOnEni', { ip: address, eniId: eni.id });
+      if (ip.primary) fail('PrimaryIpImmutable', { ip: address });
+    }
+    await tx.setIpState(eni.subnetId, input.addresses, 'DELETING');
+    return accept(core, tx, scope, meta, 'eni.unassignIps', { eniId: eni.id, addresses: input.addresses }, [eni.id]);
+  });
+  core.notify();
+  return { taskId: task.id };
+}
+
+export async function migrateIp(
+  core: Core,
+  scope: Scope,
+  input: { sourceEniId: string; destinationEniId: string; address: string },
+  meta: RequestMeta,
+): Promise<{ taskId: string }> {
+  const task = await core.store.write(async (tx) => {
+    await tx.lock({ enis: [input.sourceEniId, input.destinationEniId] });
+    const source = await mustGetEni(tx, scope, input.sourceEniId);
+    const destination = await mustGetEni(tx, scope, input.destinationEniId);
+    const ip = source.ips.find((i) => i.address === input.address);
+    if (!ip) fail('IpNotOnEni', { ip: input.address, eniId: source.id });
+    if (ip.primary) fail('PrimaryIpImmutable', { ip: input.address });
+    if (source.subnetId !== destination.subnetId) fail('SubnetMismatch', { ip: input.address, eniId: destination.id });
+    requireEniState(source, 'AVAILABLE');
+    requireEniState(destination, 'AVAILABLE');
+    await requireIdle(tx, { kind: 'eni', id: source.id });
+    await requireIdle(tx, { kind: 'eni', id: destination.id });
+    requireIpQuota(destination, destination.ips.length + 1, await ipLimitOf(core, tx, scope, destination));
+    await tx.setIpState(source.subnetId, [input.address], 'MIGRATING');
+    return accept(
+      core,
+      tx,
+      scope,
+      meta,
+      'ip.migrate',
+      { sourceEniId: source.id, destinationEniId: destination.id, subnetId: source.subnetId, address: input.address },
+      [source.id, destination.id],
+    );
+  });
+  core.notify();
+  return { taskId: task.id };
+}
+
+export interface EniLimits {
+  eniQuantity: number;
+  eniIpQuantity: number;
+  extendEniQuantity: number;
+  extendEniIpQuantity: number;
+  subEniQuantity: number;
+  subEniIpQuantity: number;
+}
+
+/** DescribeNetworkInterfaceLimit: an instance's quotas, or for an ENI id only its IP quota. */
+export async function eniLimits(core: Core, scope: Scope, id: string, kind: 'instance' | 'eni'): Promise<EniLimits> {
+  return core.store.read(async (tx) => {
+    if (kind === 'eni') {
+      const eni = await mustGetEni(tx, scope, id);
+      const zero = { eniQuantity: 0, extendEniQuantity: 0, extendEniIpQuantity: 0, subEniQuantity: 0, subEniIpQuantity: 0 };
+      return { ...zero, eniIpQuantity: await ipLimitOf(core, tx, scope, eni) };
+    }
+    const instance = await mustGetInstance(tx, scope, id);
+    const type = instanceTypeOf(core, scope, instance);
+    return {
+      eniQuantity: type.eniQuota,
+      eniIpQuantity: type.ipQuota,
+      extendEniQuantity: type.extendEniQuota,
+      extendEniIpQuantity: type.extendIpQuota,
+      subEniQuantity: 0,
+      subEniIpQuantity: 0,
+    };
+  });
+}
+
+export async function listEnis(core: Core, scope: Scope, query: EniQuery = {}): Promise<Eni[]> {
+  return core.store.read((tx) => tx.listEnis(scope, query));
+}
+
+// ---- shared pieces ---------------------------------------------------------------------------
+
+/** The rules every path that brings an ENI onto an instance (attach, migrate) must pass. */
+async function requireCanReceive(
+  core: Core,
+  tx: Repo,
+  scope: Scope,
+  eni: Eni,
+  instance: Instance,
+  attachType: AttachType,
+  operation: string,
+): Promise<InstanceTypeInfo> {
+  requireSecondary(eni);
+  requireEniState(eni, 'AVAILABLE');
+  await requireIdle(tx, { kind: 'eni', id: eni.id });
+  requireInstanceAcceptsEni(instance, operation);
+  await requireIdle(tx, { kind: 'instance', id: instance.id });
+  requireSameVpc(eni, instance);
+  requireSameZone(eni, instance);
+  const type = instanceTypeOf(core, scope, instance);
+  requireEniCapable(instance, type);
+  await requireEniQuota(tx, instance, type, attachType);
+  return type;
+}
+
+export async function mustGetEni(tx: Repo, scope: Scope, id: string): Promise<Eni> {
+  return (await tx.getEni(scope, id)) ?? fail('NotFound', { resource: 'eni', id });
+}
+
+export async function mustGetInstance(tx: Repo, scope: Scope, id: string): Promise<Instance> {
+  return (await tx.getInstance(scope, id)) ?? fail('NotFound', { resource: 'instance', id });
+}
+
+export function instanceTypeOf(core: Core, scope: Scope, instance: Instance): InstanceTypeInfo {
+  const type = findInstanceType(core.catalog, scope.provider, instance.instanceType);
+  if (!type) throw new Error(`instance ${instance.id} has type ${instance.instanceType}, which the catalog no longer lists`);
+  return type;
+}
+
+async function ipLimitOf(core: Core, tx: Repo, scope: Scope, eni: Eni): Promise<number> {
+  const holder = eni.instanceId ?? eni.targetInstanceId;
+  if (!holder) return core.limits.ipsPerDetachedEni;
+  const instance = await tx.getInstance(scope, holder);
+  if (!instance) return core.limits.ipsPerDetachedEni;
+  const type = instanceTypeOf(core, scope, instance);
+  return eni.attachType === 1 ? type.extendIpQuota : type.ipQuota;
+}
+
+/** The guest's NIC index: 0 is the primary ENI, secondaries take the lowest free index above it. */
+export function nextDeviceIndex(used: number[]): number {
+  const taken = new Set(used);
+  let i = 1;
+  while (taken.has(i)) i++;
+  return i;
+}
+
+export async function uniqueMac(core: Core, tx: Repo): Promise<string> {
+  for (;;) {
+    const mac = core.ids.mac();
+    if (!(await tx.macExists(mac))) return mac;
+  }
+}

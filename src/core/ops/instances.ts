@@ -1,0 +1,168 @@
+/** Instances: created with their primary ENI, started, stopped and terminated through tasks. */
+import { findInstanceType, findZone } from '../catalog.ts';
+import type { Core, RequestMeta } from '../context.ts';
+import { fail } from '../errors.ts';
+import { once } from '../idempotency.ts';
+import type { Eni, Instance, Scope, Tag } from '../model.ts';
+import { allocateAddresses } from '../addresses.ts';
+import { requireIdle, requireInstanceState, requireMaxLength, requireSubnetInVpc } from '../rules.ts';
+import { accept } from './accept.ts';
+import { uniqueMac } from './enis.ts';
+
+export interface RunInstancesInput {
+  zone: string;
+  vpcId: string;
+  subnetId: string;
+  instanceType?: string;
+  count: number;
+  name?: string;
+  imageId?: string;
+  privateIps?: string[];
+  securityGroupIds?: string[];
+  tags?: Tag[];
+  chargeType?: string;
+}
+
+export async function runInstances(core: Core, scope: Scope, input: RunInstancesInput, meta: RequestMeta): Promise<{ instanceIds: string[]; taskId: string; replayed: boolean }> {
+  const typeName = input.instanceType ?? core.catalog.providers[scope.provider].defaultInstanceType;
+  const type = findInstanceType(core.catalog, scope.provider, typeName);
+  if (!type) fail('NotFound', { resource: 'instanceType', id: typeName });
+  const zone = findZone(core.catalog, scope.provider, input.zone);
+  if (!zone || zone.region.region !== scope.region) fail('NotFound', { resource: 'zone', id: input.zone });
+  requireMaxLength('InstanceName', input.name, 128, 'chars');
+  if (input.privateIps && input.privateIps.length !== input.count) {
+    fail('InvalidValue', { field: 'VirtualPrivateCloud.PrivateIpAddresses', reason: 'range' });
+  }
+  const out = await core.store.write((tx) =>
+    once(tx, scope, 'RunInstances', meta.clientToken, input, core.clock.now(), async () => {
+      const vpc = await tx.getVpc(scope, input.vpcId);
+      if (!vpc) fail('NotFound', { resource: 'vpc', id: input.vpcId });
+      const subnet = await tx.getSubnet(scope, input.subnetId);
+      if (!subnet) fail('NotFound', { resource: 'subnet', id: input.subnetId });
+      requireSubnetInVpc(subnet, vpc.id);
+      if (subnet.zone !== input.zone) fail('ResourceMismatch', { resource: 'subnet', id: subnet.id, expected: input.zone });
+      const now = core.clock.now();
+      const ids: string[] = [];
+      for (let n = 0; n < input.count; n++) {
+        const id = core.ids.id('ins');
+        const instance: Instance = {
+          id,
+          accountId: scope.accountId,
+          region: scope.region,
+          zone: input.zone,
+          vpcId: vpc.id,
+          subnetId: subnet.id,
+          name: instanceName(input.name, n, input.count),
+          instanceType: type.type,
+          imageId: input.imageId ?? 'img-eniplane',
+          state: 'PENDING',
+          chargeType: input.chargeType ?? 'POSTPAID_BY_HOUR',
+          securityGroupIds: input.securityGroupIds ?? [],
+          tags: input.tags ?? [],
+          latestOperation: 'RunInstances',
+          latestOperationState: 'OPERATING',
+          latestOperationRequestId: meta.requestId,
+          latestOperationError: null,
+          createdAt: now,
+        };
+        await tx.insertInstance(instance);
+        const eniId = core.ids.id('eni');
+        const requested = input.privateIps?.[n];
+        const ips = await allocateAddresses(tx, subnet, eniId, {
+          requested: requested ? [{ address: requested, primary: true }] : [],
+          extra: requested ? 0 : 1,
+          qosLevel: 'DEFAULT',
+          state: 'AVAILABLE',
+        });
+        ips[0]!.primary = true;
+        const primary: Eni = {
+          id: eniId,
+          accountId: scope.accountId,
+          region: scope.region,
+          vpcId: vpc.id,
+          subnetId: subnet.id,
+          zone: subnet.zone,
+          name: 'Primary ENI',
+          description: '',
+          mac: await uniqueMac(core, tx),
+          primary: true,
+          state: 'AVAILABLE',
+          instanceId: id,
+          targetInstanceId: null,
+          deviceIndex: 0,
+          attachType: 0,
+          attachedAt: now,
+          securityGroupIds: input.securityGroupIds ?? [],
+          tags: [],
+          qosLevel: 'DEFAULT',
+          trunking: false,
+          createdAt: now,
+          ips,
+        };
+        await tx.insertEni(primary);
+        ids.push(id);
+      }
+      const task = await accept(core, tx, scope, meta, 'instance.run', { instanceIds: ids }, ids);
+      return { instanceIds: ids, taskId: task.id };
+    }),
+  );
+  core.notify();
+  return { ...out.result, replayed: out.replayed };
+}
+
+/** Tencent's naming: several instances without a pattern get 1…n appended. */
+function instanceName(base: string | undefined, n: number, count: number): string {
+  const name = base ?? '未命名';
+  return count > 1 ? `${name}${n + 1}` : name;
+}
+
+type PowerOp = { operation: string; from: Instance['state'][]; via: Instance['state']; kind: 'instance.start' | 'instance.stop' | 'instance.terminate' };
+
+const POWER: Record<'start' | 'stop' | 'terminate', PowerOp> = {
+  start: { operation: 'StartInstances', from: ['STOPPED'], via: 'STARTING', kind: 'instance.start' },
+  stop: { operation: 'StopInstances', from: ['RUNNING'], via: 'STOPPING', kind: 'instance.stop' },
+  terminate: { operation: 'TerminateInstances', from: ['RUNNING', 'STOPPED', 'LAUNCH_FAILED'], via: 'TERMINATING', kind: 'instance.terminate' },
+};
+
+/** Start, stop or terminate a batch: all instances pass every rule or none changes. */
+export async function changePower(core: Core, scope: Scope, op: keyof typeof POWER, instanceIds: string[], meta: RequestMeta): Promise<{ taskId: string }> {
+  const spec = POWER[op];
+  const task = await core.store.write(async (tx) => {
+    await tx.lock({ instances: instanceIds });
+    const instances: Instance[] = [];
+    for (const id of instanceIds) {
+      const instance = await tx.getInstance(scope, id);
+      if (!instance) fail('NotFound', { resource: 'instance', id });
+      await requireIdle(tx, { kind: 'instance', id });
+      requireInstanceState(instance, spec.operation, ...spec.from);
+      instances.push(instance);
+    }
+    for (const i of instances) {
+      await tx.updateInstance({
+        ...i,
+        state: spec.via,
+        latestOperation: spec.operation,
+        latestOperationState: 'OPERATING',
+        latestOperationRequestId: meta.requestId,
+        latestOperationError: null,
+      });
+    }
+    const prior = Object.fromEntries(instances.map((i) => [i.id, i.state]));
+    return accept(core, tx, scope, meta, spec.kind, { instanceIds, prior }, instanceIds);
+  });
+  core.notify();
+  return { taskId: task.id };
+}
+
+export async function listInstances(core: Core, scope: Scope, ids?: string[]): Promise<Array<Instance & { primaryIps: string[] }>> {
+  return core.store.read(async (tx) => {
+    const instances = await tx.listInstances(scope, ids);
+    const out = [];
+    for (const i of instances) {
+      const enis = await tx.listEnis(scope, { instanceId: i.id });
+      const primary = enis.find((e) => e.primary);
+      out.push({ ...i, primaryIps: primary ? primary.ips.filter((p) => p.primary).map((p) => p.address) : [] });
+    }
+    return out;
+  });
+}

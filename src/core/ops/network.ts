@@ -1,0 +1,134 @@
+/** VPCs and subnets: synchronous operations, each one store transaction. */
+import type { Core, RequestMeta } from '../context.ts';
+import { fail } from '../errors.ts';
+import { findZone } from '../catalog.ts';
+import { cidrSize, cidrsOverlap, cidrWithin, isAllowedVpcCidr, parseCidr } from '../ipam.ts';
+import type { Scope, Subnet, Tag, Vpc } from '../model.ts';
+import { requireMaxLength } from '../rules.ts';
+import { freeAddressCount } from '../addresses.ts';
+import type { Repo } from '../../store/repository.ts';
+
+export interface CreateVpcInput {
+  name: string;
+  cidr: string;
+  enableMulticast?: boolean;
+  dnsServers?: string[];
+  domainName?: string;
+  tags?: Tag[];
+}
+
+/** Tencent's default DNS servers for a new VPC (official example). */
+const DEFAULT_DNS = ['183.60.82.98', '183.60.83.1'];
+
+export async function createVpc(core: Core, scope: Scope, input: CreateVpcInput, _meta: RequestMeta): Promise<Vpc> {
+  requireMaxLength('VpcName', input.name, 60, 'bytes');
+  const cidr = parseCidr(input.cidr);
+  if (!cidr) fail('InvalidValue', { field: 'CidrBlock', reason: 'malformed', value: input.cidr });
+  if (!isAllowedVpcCidr(cidr)) fail('CidrNotAllowed', { cidr: input.cidr });
+  if ((input.dnsServers?.length ?? 0) > 4) fail('InvalidValue', { field: 'DnsServers', reason: 'limitExceeded' });
+  return core.store.write(async (tx) => {
+    const existing = await tx.listVpcs(scope);
+    if (existing.length >= core.limits.vpcsPerRegion) fail('VpcQuotaExceeded', { limit: core.limits.vpcsPerRegion });
+    const vpc: Vpc = {
+      id: core.ids.id('vpc'),
+      accountId: scope.accountId,
+      region: scope.region,
+      name: input.name,
+      cidr: cidr.text,
+      isDefault: false,
+      enableMulticast: input.enableMulticast ?? false,
+      dnsServers: input.dnsServers?.length ? input.dnsServers : DEFAULT_DNS,
+      domainName: input.domainName ?? '',
+      tags: input.tags ?? [],
+      createdAt: core.clock.now(),
+    };
+    await tx.insertVpc(vpc);
+    return vpc;
+  });
+}
+
+export async function deleteVpc(core: Core, scope: Scope, vpcId: string): Promise<void> {
+  await core.store.write(async (tx) => {
+    const vpc = await tx.getVpc(scope, vpcId);
+    if (!vpc) fail('NotFound', { resource: 'vpc', id: vpcId });
+    if ((await tx.listSubnets(scope, vpcId)).length || (await tx.countInstancesIn('vpc_id', vpcId)) || (await tx.countEnisIn('vpc_id', vpcId))) {
+      fail('ResourceInUse', { resource: 'vpc', id: vpcId, reason: 'the VPC still contains subnets, instances or ENIs' });
+    }
+    await tx.deleteVpc(vpcId);
+  });
+}
+
+export interface CreateSubnetInput {
+  vpcId: string;
+  name: string;
+  cidr: string;
+  zone: string;
+  tags?: Tag[];
+}
+
+export interface SubnetView extends Subnet {
+  availableIpCount: number;
+  totalIpCount: number;
+}
+
+export async function createSubnet(core: Core, scope: Scope, input: CreateSubnetInput, _meta: RequestMeta): Promise<SubnetView> {
+  requireMaxLength('SubnetName', input.name, 60, 'bytes');
+  const cidr = parseCidr(input.cidr);
+  if (!cidr) fail('InvalidValue', { field: 'CidrBlock', reason: 'malformed', value: input.cidr });
+  if (cidr.prefix < 16 || cidr.prefix > 28) fail('InvalidValue', { field: 'CidrBlock', reason: 'range', value: input.cidr });
+  const zone = findZone(core.catalog, scope.provider, input.zone);
+  if (!zone || zone.region.region !== scope.region) fail('NotFound', { resource: 'zone', id: input.zone });
+  return core.store.write(async (tx) => {
+    const vpc = await tx.getVpc(scope, input.vpcId);
+    if (!vpc) fail('NotFound', { resource: 'vpc', id: input.vpcId });
+    if (!cidrWithin(cidr, parseCidr(vpc.cidr)!)) fail('CidrOutsideVpc', { cidr: input.cidr, vpcCidr: vpc.cidr });
+    const siblings = await tx.listSubnets(scope, vpc.id);
+    if (siblings.length >= core.limits.subnetsPerVpc) fail('SubnetQuotaExceeded', { vpcId: vpc.id, limit: core.limits.subnetsPerVpc });
+    for (const s of siblings) {
+      if (cidrsOverlap(cidr, parseCidr(s.cidr)!)) fail('CidrOverlap', { cidr: input.cidr, otherId: s.id });
+    }
+    const subnet: Subnet = {
+      id: core.ids.id('subnet'),
+      accountId: scope.accountId,
+      region: scope.region,
+      vpcId: vpc.id,
+      name: input.name,
+      cidr: cidr.text,
+      zone: input.zone,
+      isDefault: false,
+      routeTableId: core.ids.id('rtb'),
+      networkAclId: '',
+      tags: input.tags ?? [],
+      createdAt: core.clock.now(),
+    };
+    await tx.insertSubnet(subnet);
+    return withCounts(tx, subnet);
+  });
+}
+
+async function withCounts(tx: Repo, s: Subnet): Promise<SubnetView> {
+  const total = cidrSize(parseCidr(s.cidr)!);
+  return { ...s, totalIpCount: total, availableIpCount: await freeAddressCount(tx, s) };
+}
+
+export async function listSubnets(core: Core, scope: Scope, vpcId?: string): Promise<SubnetView[]> {
+  return core.store.read(async (tx) => {
+    const subnets = await tx.listSubnets(scope, vpcId);
+    return Promise.all(subnets.map((s) => withCounts(tx, s)));
+  });
+}
+
+export async function listVpcs(core: Core, scope: Scope): Promise<Vpc[]> {
+  return core.store.read((tx) => tx.listVpcs(scope));
+}
+
+export async function deleteSubnet(core: Core, scope: Scope, subnetId: string): Promise<void> {
+  await core.store.write(async (tx) => {
+    const subnet = await tx.getSubnet(scope, subnetId);
+    if (!subnet) fail('NotFound', { resource: 'subnet', id: subnetId });
+    if ((await tx.countInstancesIn('subnet_id', subnetId)) || (await tx.countEnisIn('subnet_id', subnetId))) {
+      fail('ResourceInUse', { resource: 'subnet', id: subnetId, reason: 'the subnet still holds instances or ENIs' });
+    }
+    await tx.deleteSubnet(subnetId);
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * Every precondition of every operation, one function each. Operations call these and nothing else
+ * decides whether a change is allowed, so no path can skip a rule (the moto lesson).
+ */
+import type { InstanceTypeInfo } from './catalog.ts';
+import { fail } from './errors.ts';
+import type { AttachType, Eni, Instance, Subnet } from './model.ts';
+import type { Repo } from '../store/repository.ts';
+
+/** Invariant 3: the primary ENI is created and destroyed with its instance, never moved alone. */
+export function requireSecondary(eni: Eni): void {
+  if (eni.primary) fail('PrimaryEniImmutable', { eniId: eni.id });
+}
+
+/** Invariant 1: an ENI is attached to at most one instance. */
+export function requireUnattached(eni: Eni): void {
+  const holder = eni.instanceId ?? eni.targetInstanceId;
+  if (holder) fail('EniAlreadyAttached', { eniId: eni.id, instanceId: holder });
+}
+
+export function requireEniState(eni: Eni, ...allowed: Eni['state'][]): void {
+  if (!allowed.includes(eni.state)) fail('EniInvalidState', { eniId: eni.id, state: eni.state });
+}
+
+export function requireAttachedTo(eni: Eni, instanceId: string): void {
+  if (eni.instanceId !== instanceId || eni.targetInstanceId) fail('EniNotAttached', { eniId: eni.id, instanceId });
+}
+
+/** Invariant 4: ENIs move only onto instances that are RUNNING or STOPPED. */
+export function requireInstanceAcceptsEni(instance: Instance, operation: string): void {
+  if (instance.state !== 'RUNNING' && instance.state !== 'STOPPED') {
+    fail('InstanceInvalidState', { instanceId: instance.id, state: instance.state, operation });
+  }
+}
+
+export function requireInstanceState(instance: Instance, operation: string, ...allowed: Instance['state'][]): void {
+  if (!allowed.includes(instance.state)) fail('InstanceInvalidState', { instanceId: instance.id, state: instance.state, operation });
+}
+
+export function requireSameVpc(eni: Eni, instance: Instance): void {
+  if (eni.vpcId !== instance.vpcId) fail('VpcMismatch', { eniId: eni.id, instanceId: instance.id });
+}
+
+export function requireSameZone(eni: Eni, instance: Instance): void {
+  if (eni.zone !== instance.zone) fail('ZoneMismatch', { eniId: eni.id, zone: eni.zone, instanceZone: instance.zone });
+}
+
+export function requireEniCapable(instance: Instance, type: InstanceTypeInfo): void {
+  if (!type.supportsEni) fail('UnsupportedInstanceFamily', { instanceId: instance.id, instanceType: instance.instanceType });
+}
+
+/** Invariant 4: one operation at a time on an instance or an ENI. */
+export async function requireIdle(tx: Repo, resource: { kind: 'eni' | 'instance'; id: string }): Promise<void> {
+  const running = await tx.runningTaskFor(resource.id);
+  if (!running) return;
+  if (resource.kind === 'eni') fail('EniBusy', { eniId: resource.id, taskId: running.id });
+  fail('InstanceBusy', { instanceId: resource.id, taskId: running.id });
+}
+
+/** Invariant 2: attached plus arriving ENIs never exceed the instance type's quota (primary included). */
+export async function requireEniQuota(tx: Repo, instance: Instance, type: InstanceTypeInfo, attachType: AttachType): Promise<void> {
+  const limit = attachType === 1 ? type.extendEniQuota : type.eniQuota;
+  const used = await tx.countEnisOn(instance.id, attachType);
+  if (used >= limit) fail('EniQuotaExceeded', { instanceId: instance.id, limit, attachType });
+}
+
+export function requireIpQuota(eni: { id: string }, count: number, limit: number): void {
+  if (count > limit) fail('IpQuotaExceeded', { eniId: eni.id, limit });
+}
+
+export function requireSubnetInVpc(subnet: Subnet, vpcId: string): void {
+  if (subnet.vpcId !== vpcId) fail('ResourceMismatch', { resource: 'subnet', id: subnet.id, expected: vpcId });
+}
+
+export function requireMaxLength(field: string, value: string | undefined, max: number, unit: 'bytes' | 'chars'): void {
+  if (value === undefined) return;
+  const len = unit === 'bytes' ? Buffer.byteLength(value, 'utf8') : [...value].length;
+  if (len > max) fail('InvalidValue', { field, reason: 'tooLong', value });
+}

@@ -1,0 +1,162 @@
+/**
+ * Versioned migrations, shared by both stores. A migration may branch on the dialect only where
+ * the two databases genuinely differ (auto-increment columns, 64-bit integers).
+ */
+import { sql, type Kysely, type Migration } from 'kysely';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+export function migrations(dialect: SqlDialect): Record<string, Migration> {
+  // Millisecond timestamps overflow 32 bits; PostgreSQL needs bigint where SQLite's integer is 64-bit.
+  const big = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    '0001_initial': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('accounts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('provider', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('owner_uin', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('api_keys')
+          .addColumn('secret_id', 'text', (c) => c.primaryKey())
+          .addColumn('secret_key', 'text', (c) => c.notNull())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('vpcs')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('region', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('cidr', 'text', (c) => c.notNull())
+          .addColumn('is_default', 'integer', (c) => c.notNull())
+          .addColumn('enable_multicast', 'integer', (c) => c.notNull())
+          .addColumn('dns_servers', 'text', (c) => c.notNull())
+          .addColumn('domain_name', 'text', (c) => c.notNull())
+          .addColumn('tags', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('vpcs_scope').on('vpcs').columns(['account_id', 'region']).execute();
+        await db.schema
+          .createTable('subnets')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('region', 'text', (c) => c.notNull())
+          .addColumn('vpc_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('cidr', 'text', (c) => c.notNull())
+          .addColumn('zone', 'text', (c) => c.notNull())
+          .addColumn('is_default', 'integer', (c) => c.notNull())
+          .addColumn('route_table_id', 'text', (c) => c.notNull())
+          .addColumn('network_acl_id', 'text', (c) => c.notNull())
+          .addColumn('tags', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('subnets_scope').on('subnets').columns(['account_id', 'region', 'vpc_id']).execute();
+        await db.schema
+          .createTable('instances')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('region', 'text', (c) => c.notNull())
+          .addColumn('zone', 'text', (c) => c.notNull())
+          .addColumn('vpc_id', 'text', (c) => c.notNull())
+          .addColumn('subnet_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('instance_type', 'text', (c) => c.notNull())
+          .addColumn('image_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('charge_type', 'text', (c) => c.notNull())
+          .addColumn('security_group_ids', 'text', (c) => c.notNull())
+          .addColumn('tags', 'text', (c) => c.notNull())
+          .addColumn('latest_operation', 'text')
+          .addColumn('latest_operation_state', 'text')
+          .addColumn('latest_operation_request_id', 'text')
+          .addColumn('latest_operation_error', 'text')
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('instances_scope').on('instances').columns(['account_id', 'region']).execute();
+        await db.schema
+          .createTable('enis')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('region', 'text', (c) => c.notNull())
+          .addColumn('vpc_id', 'text', (c) => c.notNull())
+          .addColumn('subnet_id', 'text', (c) => c.notNull())
+          .addColumn('zone', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('description', 'text', (c) => c.notNull())
+          // Invariant 5: a MAC is unique across the whole cloud, not just an account.
+          .addColumn('mac', 'text', (c) => c.notNull().unique())
+          .addColumn('is_primary', 'integer', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('instance_id', 'text')
+          .addColumn('target_instance_id', 'text')
+          .addColumn('device_index', 'integer')
+          .addColumn('attach_type', 'integer', (c) => c.notNull())
+          .addColumn('attached_at', big)
+          .addColumn('security_group_ids', 'text', (c) => c.notNull())
+          .addColumn('tags', 'text', (c) => c.notNull())
+          .addColumn('qos_level', 'text', (c) => c.notNull())
+          .addColumn('trunking', 'integer', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('enis_scope').on('enis').columns(['account_id', 'region']).execute();
+        await db.schema.createIndex('enis_instance').on('enis').column('instance_id').execute();
+        await db.schema.createIndex('enis_target').on('enis').column('target_instance_id').execute();
+        await db.schema
+          .createTable('private_ips')
+          .addColumn('subnet_id', 'text', (c) => c.notNull())
+          .addColumn('address', 'text', (c) => c.notNull())
+          .addColumn('eni_id', 'text', (c) => c.notNull())
+          .addColumn('is_primary', 'integer', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('qos_level', 'text', (c) => c.notNull())
+          // Invariant 5: an address is held once per subnet, enforced by the database itself.
+          .addPrimaryKeyConstraint('private_ips_pk', ['subnet_id', 'address'])
+          .execute();
+        await db.schema.createIndex('private_ips_eni').on('private_ips').column('eni_id').execute();
+        await db.schema
+          .createTable('tasks')
+          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('id', 'text', (c) => c.notNull().unique())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('region', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('resource_ids', 'text', (c) => c.notNull())
+          .addColumn('error_code', 'text')
+          .addColumn('error_message', 'text')
+          .addColumn('due_at', big, (c) => c.notNull())
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_expires_at', big)
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('finished_at', big)
+          .execute();
+        await db.schema.createIndex('tasks_due').on('tasks').columns(['status', 'due_at']).execute();
+        await db.schema
+          .createTable('idempotency')
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('token', 'text', (c) => c.notNull())
+          .addColumn('params_hash', 'text', (c) => c.notNull())
+          .addColumn('result', 'text', (c) => c.notNull())
+          .addColumn('task_id', 'text')
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addPrimaryKeyConstraint('idempotency_pk', ['account_id', 'action', 'token'])
+          .execute();
+        void sql;
+      },
+    },
+  };
+}

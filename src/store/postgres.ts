@@ -1,0 +1,59 @@
+/**
+ * The shared store for a region cell of several nodes. Writers lock the rows they change (see
+ * Repo.lock) and deadlocks or serialization failures are retried a bounded number of times.
+ */
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import { DomainError } from '../core/errors.ts';
+import { Repo } from './repository.ts';
+import type { Database } from './schema.ts';
+import { migrate, type Store } from './store.ts';
+
+// bigint columns hold millisecond timestamps, well inside Number's exact range.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+const RETRYABLE = new Set(['40001', '40P01']);
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
+
+export function isConnectionError(e: unknown): boolean {
+  const code = (e as { code?: string } | null)?.code;
+  const msg = e instanceof Error ? e.message : '';
+  return (code !== undefined && CONNECTION_CODES.has(code)) || /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(msg);
+}
+
+export async function openPostgresStore(url: string, opts: { poolSize?: number } = {}): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 2000 });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  await db.connection().execute(async (conn) => {
+    // Several nodes may start at once; one advisory lock lets exactly one run the migrations.
+    await sql`select pg_advisory_lock(727274)`.execute(conn);
+    try {
+      await migrate(conn, 'postgres');
+    } finally {
+      await sql`select pg_advisory_unlock(727274)`.execute(conn);
+    }
+  });
+
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code && RETRYABLE.has(code) && attempt < 5) continue;
+        if (isConnectionError(e)) throw new DomainError('Unavailable', { detail: 'database unreachable' });
+        throw e;
+      }
+    }
+  };
+
+  return {
+    kind: 'postgres',
+    read: (fn) => guard(() => db.transaction().execute((trx) => fn(new Repo(trx, false)))),
+    write: (fn) => guard(() => db.transaction().execute((trx) => fn(new Repo(trx, true)))),
+    ping: () => guard(async () => void (await sql`select 1`.execute(db))),
+    close: () => db.destroy(),
+  };
+}

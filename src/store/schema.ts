@@ -1,0 +1,146 @@
+/**
+ * Row shapes of the one schema both stores share. Booleans are 0/1 integers and lists are JSON
+ * text, so that SQLite and PostgreSQL hold identical values and one query layer serves both.
+ */
+import type { Generated } from 'kysely';
+
+export interface AccountsTable {
+  id: string;
+  provider: string;
+  name: string;
+  owner_uin: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  secret_id: string;
+  secret_key: string;
+  account_id: string;
+  status: string;
+  created_at: number;
+}
+
+export interface VpcsTable {
+  id: string;
+  account_id: string;
+  region: string;
+  name: string;
+  cidr: string;
+  is_default: number;
+  enable_multicast: number;
+  dns_servers: string;
+  domain_name: string;
+  tags: string;
+  created_at: number;
+}
+
+export interface SubnetsTable {
+  id: string;
+  account_id: string;
+  region: string;
+  vpc_id: string;
+  name: string;
+  cidr: string;
+  zone: string;
+  is_default: number;
+  route_table_id: string;
+  network_acl_id: string;
+  tags: string;
+  created_at: number;
+}
+
+export interface InstancesTable {
+  id: string;
+  account_id: string;
+  region: string;
+  zone: string;
+  vpc_id: string;
+  subnet_id: string;
+  name: string;
+  instance_type: string;
+  image_id: string;
+  state: string;
+  charge_type: string;
+  security_group_ids: string;
+  tags: string;
+  latest_operation: string | null;
+  latest_operation_state: string | null;
+  latest_operation_request_id: string | null;
+  latest_operation_error: string | null;
+  created_at: number;
+}
+
+export interface EnisTable {
+  id: string;
+  account_id: string;
+  region: string;
+  vpc_id: string;
+  subnet_id: string;
+  zone: string;
+  name: string;
+  description: string;
+  mac: string;
+  is_primary: number;
+  state: string;
+  instance_id: string | null;
+  target_instance_id: string | null;
+  device_index: number | null;
+  attach_type: number;
+  attached_at: number | null;
+  security_group_ids: string;
+  tags: string;
+  qos_level: string;
+  trunking: number;
+  created_at: number;
+}
+
+export interface PrivateIpsTable {
+  subnet_id: string;
+  address: string;
+  eni_id: string;
+  is_primary: number;
+  state: string;
+  description: string;
+  qos_level: string;
+}
+
+export interface TasksTable {
+  seq: Generated<number>;
+  id: string;
+  account_id: string;
+  region: string;
+  kind: string;
+  status: string;
+  payload: string;
+  resource_ids: string;
+  error_code: string | null;
+  error_message: string | null;
+  due_at: number;
+  lease_owner: string | null;
+  lease_expires_at: number | null;
+  attempts: number;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface IdempotencyTable {
+  account_id: string;
+  action: string;
+  token: string;
+  params_hash: string;
+  result: string;
+  task_id: string | null;
+  created_at: number;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  api_keys: ApiKeysTable;
+  vpcs: VpcsTable;
+  subnets: SubnetsTable;
+  instances: InstancesTable;
+  enis: EnisTable;
+  private_ips: PrivateIpsTable;
+  tasks: TasksTable;
+  idempotency: IdempotencyTable;
+}

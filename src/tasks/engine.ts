@@ -1,0 +1,122 @@
+/**
+ * The durable task engine. Tasks are rows: claimed with a lease, executed through the data-plane
+ * driver, finished in one more transaction. A lease that outlives its node (a crash, kill -9) simply
+ * expires and any node claims the task again, so every accepted operation reaches a terminal state.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../core/clock.ts';
+import { isDomainError } from '../core/errors.ts';
+import type { Scope, Task } from '../core/model.ts';
+import type { Driver } from '../dataplane/driver.ts';
+import type { Store } from '../store/store.ts';
+import { executors } from './executors.ts';
+
+export interface EngineOptions {
+  store: Store;
+  clock: Clock;
+  driver: Driver;
+  /** How long a claim is exclusive; a node that dies loses its tasks to others after this. */
+  leaseMs?: number;
+  pollMs?: number;
+  batch?: number;
+  log?: (level: 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void;
+}
+
+export class TaskEngine {
+  readonly owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private stopped = true;
+  private current: Promise<unknown> = Promise.resolve();
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly batch: number;
+
+  constructor(private readonly o: EngineOptions) {
+    this.leaseMs = o.leaseMs ?? 15_000;
+    this.pollMs = o.pollMs ?? 25;
+    this.batch = o.batch ?? 32;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops claiming, waits for the tasks in hand to finish, and frees any lease still held. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.current.catch(() => {});
+    await this.o.store.write((tx) => tx.releaseLeasesOf(this.owner)).catch(() => {});
+  }
+
+  /** New work was committed: look now rather than at the next poll. */
+  wake(): void {
+    if (!this.stopped && !this.running) this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped || this.running) return;
+    this.running = true;
+    const work = this.runOnce();
+    this.current = work;
+    try {
+      await work;
+    } catch (e) {
+      this.o.log?.('warn', 'task engine pass failed; will retry', { error: String(e) });
+    } finally {
+      this.running = false;
+      if (!this.stopped) this.schedule(this.pollMs);
+    }
+  }
+
+  /** One pass: claim every due task (up to the batch size) and finish each. Returns how many. */
+  async runOnce(): Promise<number> {
+    const now = this.o.clock.now();
+    const next = await this.o.store.read((tx) => tx.nextDueAt());
+    if (next === undefined || next > now) return 0;
+    const claimed = await this.o.store.write((tx) => tx.claimDueTasks(now, this.owner, this.leaseMs, this.batch));
+    await Promise.all(claimed.map((t) => this.execute(t)));
+    return claimed.length;
+  }
+
+  private async execute(task: Task): Promise<void> {
+    let failure: { code: string; message: string } | undefined;
+    try {
+      await this.o.driver.apply({ taskId: task.id, kind: task.kind, resourceIds: task.resourceIds, payload: task.payload });
+    } catch (e) {
+      if (!isDomainError(e)) throw e;
+      failure = { code: e.kind, message: (e.data as { detail?: string }).detail ?? e.message };
+    }
+    await this.finish(task, failure);
+  }
+
+  private async finish(task: Task, failure: { code: string; message: string } | undefined): Promise<void> {
+    const executor = executors[task.kind];
+    await this.o.store.write(async (tx) => {
+      const current = await tx.getTask(task.id);
+      // Someone else reclaimed it after our lease ran out, or it already ended: theirs to finish.
+      if (!current || current.status !== 'RUNNING' || current.leaseOwner !== this.owner) return;
+      const account = await tx.getAccount(task.accountId);
+      const scope: Scope = { accountId: task.accountId, region: task.region, provider: account?.provider ?? 'tencent' };
+      await tx.lock({ instances: task.resourceIds.filter((id) => !id.startsWith('eni-')), enis: task.resourceIds.filter((id) => id.startsWith('eni-')) });
+      const now = this.o.clock.now();
+      if (failure) {
+        await executor.rollback(tx, scope, task, now, failure.message);
+        await tx.finishTask(task.id, 'FAILED', now, failure);
+      } else {
+        await executor.complete(tx, scope, task, now);
+        await tx.finishTask(task.id, 'SUCCESS', now);
+      }
+    });
+    if (failure) this.o.log?.('info', 'task failed and was rolled back', { taskId: task.id, kind: task.kind, ...failure });
+  }
+}
