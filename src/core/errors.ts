@@ -42,6 +42,8 @@ export interface DomainErrorData {
   /** The data plane refused or failed an effect; recorded on the task and the resource rolled back. */
   DataplaneFailure: { operation: string; detail: string };
   Unavailable: { detail: string };
+  /** A dry run passed every check; nothing was changed. */
+  DryRunPassed: { operation: string };
 }
 
 export type DomainErrorKind = keyof DomainErrorData;

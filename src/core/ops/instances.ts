@@ -21,6 +21,7 @@ export interface RunInstancesInput {
   securityGroupIds?: string[];
   tags?: Tag[];
   chargeType?: string;
+  dryRun?: boolean;
 }
 
 export async function runInstances(core: Core, scope: Scope, input: RunInstancesInput, meta: RequestMeta): Promise<{ instanceIds: string[]; taskId: string; replayed: boolean }> {
@@ -102,6 +103,8 @@ export async function runInstances(core: Core, scope: Scope, input: RunInstances
         await tx.insertEni(primary);
         ids.push(id);
       }
+      // Every check above ran and every row was written; throwing now rolls all of it back.
+      if (input.dryRun) fail('DryRunPassed', { operation: 'RunInstances' });
       const task = await accept(core, tx, scope, meta, 'instance.run', { instanceIds: ids }, ids);
       return { instanceIds: ids, taskId: task.id };
     }),

@@ -1,0 +1,106 @@
+/** Wires the layers of DESIGN.md into one running node: store, core, task engine, dialects, HTTP. */
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { FixedWindowRateLimiter } from './auth/rateLimiter.ts';
+import { ReplayCache } from './auth/replayCache.ts';
+import { loadCatalog } from './core/catalog.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import { defaultLimits, type Core } from './core/context.ts';
+import { randomIdSource } from './core/ids.ts';
+import { createAccount } from './core/ops/accounts.ts';
+import { SimDriver, parseFaults } from './dataplane/sim.ts';
+import { Tencent3Dialect, LIMITS } from './dialects/tencent3/dialect.ts';
+import { buildServer } from './http/server.ts';
+import { openStore } from './store/open.ts';
+import { TaskEngine } from './tasks/engine.ts';
+import { parseLatency } from './tasks/timing.ts';
+
+export interface ServeConfig {
+  host: string;
+  port: number;
+  db: string;
+  latency?: string;
+  faults?: string;
+  rateLimit: boolean;
+  catalog?: string;
+  logLevel: string;
+  clock?: Clock;
+}
+
+export interface RunningNode {
+  url: string;
+  port: number;
+  core: Core;
+  engine: TaskEngine;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export function dataDirOf(db: string): string {
+  return /^postgres(ql)?:\/\//.test(db) ? resolve(process.env.ENIPLANE_DATA_DIR ?? 'data') : dirname(resolve(db));
+}
+
+export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
+  // Configuration errors surface before anything is opened.
+  const timing = parseLatency(cfg.latency);
+  const driver = new SimDriver(parseFaults(cfg.faults));
+  const catalog = loadCatalog(cfg.catalog);
+  const logger = pino({ level: cfg.logLevel, base: { node: process.pid } });
+  const clock = cfg.clock ?? systemClock;
+  const store = await openStore(cfg.db);
+  const engine = new TaskEngine({
+    store,
+    clock,
+    driver,
+    log: (level, msg, data) => logger[level](data ?? {}, msg),
+  });
+  const core: Core = { store, clock, ids: randomIdSource(), catalog, limits: defaultLimits, timing, notify: () => engine.wake() };
+
+  if (store.kind === 'sqlite') {
+    // One embedded store has one server: any lease in it belonged to a process that is gone.
+    const reclaimed = await store.write((tx) => tx.releaseAllLeases());
+    if (reclaimed) logger.info({ reclaimed }, 'reclaimed tasks left running by a previous process');
+  }
+  await ensureDefaultAccount(core, cfg.db, logger);
+
+  const dialect = new Tencent3Dialect({
+    core,
+    rateLimiter: cfg.rateLimit ? new FixedWindowRateLimiter(clock) : undefined,
+    replay: new ReplayCache(clock, 2 * 300_000),
+    log: (level, msg, data) => logger[level](data, msg),
+  });
+  const server = buildServer({ store, dialects: { tencent3: dialect }, logger, bodyLimit: LIMITS.jsonBody });
+  await server.listen({ host: cfg.host, port: cfg.port });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : cfg.port;
+  engine.start();
+
+  return {
+    url: `http://${cfg.host}:${port}`,
+    port,
+    core,
+    engine,
+    logger,
+    async close() {
+      await server.close();
+      await engine.stop();
+      await store.close();
+    },
+  };
+}
+
+/** On first start, one account so that `npm start` is usable at once; its keys go to a private file. */
+async function ensureDefaultAccount(core: Core, db: string, logger: Logger): Promise<void> {
+  const any = await core.store.read(async (tx) => (await tx.listAccounts()).length > 0);
+  if (any) return;
+  const { account, key } = await createAccount(core, 'tencent', 'default');
+  const dir = dataDirOf(db);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'credentials.json');
+  const body = JSON.stringify({ accountId: account.id, provider: account.provider, name: account.name, secretId: key.secretId, secretKey: key.secretKey }, null, 2);
+  writeFileSync(file, `${body}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  logger.info({ accountId: account.id, credentials: file }, 'created the default account');
+  process.stdout.write(`eniplane: created a default Tencent account; its SecretId and SecretKey are in ${file}\n`);
+}

@@ -1,0 +1,82 @@
+/**
+ * The HTTP front: picks the dialect a request belongs to, hands it the raw bytes, and writes the
+ * dialect's answer. Health and nothing else lives beside the dialects here.
+ */
+import Fastify, { type FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Store } from '../store/store.ts';
+import type { Dialect, RequestFacts, WireRequest } from './wire.ts';
+
+export interface ServerOptions {
+  store: Store;
+  /** Chooses the dialect for a request; the first dialect is the default. */
+  dialects: { tencent3: Dialect };
+  logger: Logger;
+  /** Largest body any dialect accepts (API 3.0 JSON: 10 MB); dialects apply their own lower limits. */
+  bodyLimit: number;
+}
+
+export function buildServer(o: ServerOptions) {
+  const app = Fastify({
+    bodyLimit: o.bodyLimit,
+    loggerInstance: o.logger,
+    disableRequestLogging: true,
+    // A slow client cannot hold a connection open forever.
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 5_000,
+    genReqId: () => randomUUID(),
+  });
+  // Signatures cover the raw bytes, so no body is parsed before a dialect sees it.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.get('/healthz', async (_req, reply) => {
+    try {
+      await o.store.ping();
+      return reply.code(200).send({ status: 'ok' });
+    } catch {
+      return reply.code(503).send({ status: 'unavailable', reason: 'database unreachable' });
+    }
+  });
+
+  const pick = (_req: FastifyRequest): Dialect => o.dialects.tencent3;
+
+  app.setErrorHandler(async (err, req, reply) => {
+    const dialect = pick(req);
+    const facts: RequestFacts = { requestId: req.id, dialect: dialect.name };
+    const tooLarge = (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+    if (!tooLarge) o.logger.error({ err, requestId: req.id }, 'transport error');
+    const res = dialect.transportFailure(tooLarge ? 'tooLarge' : 'internal', facts);
+    return reply.code(res.status).headers(res.headers).send(res.body);
+  });
+
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'],
+    url: '/*',
+    handler: async (req, reply) => {
+      const started = performance.now();
+      const dialect = pick(req);
+      const facts: RequestFacts = { requestId: req.id, dialect: dialect.name };
+      const raw = req.raw.url ?? '/';
+      const q = raw.indexOf('?');
+      const wire: WireRequest = {
+        method: req.method,
+        path: q < 0 ? raw : raw.slice(0, q),
+        rawQuery: q < 0 ? '' : raw.slice(q + 1),
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v])),
+        body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+        remoteAddress: req.ip,
+        scheme: req.protocol === 'https' ? 'https' : 'http',
+      };
+      const res = await dialect.handle(wire, facts);
+      o.logger.info(
+        { requestId: facts.requestId, dialect: facts.dialect, action: facts.action, account: facts.accountId, code: facts.code, ms: Math.round(performance.now() - started) },
+        'request',
+      );
+      return reply.code(res.status).headers(res.headers).send(res.body);
+    },
+  });
+  return app;
+}

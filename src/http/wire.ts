@@ -1,0 +1,58 @@
+/** The HTTP request and answer as every dialect sees them: raw bytes in, JSON out. */
+export interface WireRequest {
+  method: string;
+  /** Raw path without the query, exactly as on the request line. */
+  path: string;
+  /** Raw text after '?', '' when there is none. */
+  rawQuery: string;
+  /** Lower-case header names. */
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+  remoteAddress: string;
+  scheme: 'http' | 'https';
+}
+
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** What the request log line records about a request, filled in by the dialect as it learns it. */
+export interface RequestFacts {
+  requestId: string;
+  dialect: string;
+  action?: string;
+  accountId?: string;
+  code?: string;
+}
+
+export interface Dialect {
+  readonly name: string;
+  handle(req: WireRequest, facts: RequestFacts): Promise<WireResponse>;
+  /** The vendor's answer when the transport fails a request before handle() (body over the hard limit...). */
+  transportFailure(kind: 'tooLarge' | 'internal', facts: RequestFacts): WireResponse;
+}
+
+/** Decodes `a=1&b=%20` into pairs, keeping repeats and order; `+` is a space (form rules). */
+export function formPairs(text: string): Array<[string, string]> {
+  if (!text) return [];
+  return text
+    .split('&')
+    .filter(Boolean)
+    .map((part) => {
+      const i = part.indexOf('=');
+      const k = i < 0 ? part : part.slice(0, i);
+      const v = i < 0 ? '' : part.slice(i + 1);
+      return [decode(k), decode(v)] as [string, string];
+    });
+}
+
+function decode(s: string): string {
+  const plus = s.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(plus);
+  } catch {
+    return plus;
+  }
+}
