@@ -208,14 +208,19 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   installCleanup();
 
   let db: string;
-  if (opts.db !== undefined) {
+  let dataDir: string;
+  const isUrl = opts.db !== undefined && /^postgres(ql)?:\/\//.test(opts.db);
+  if (opts.db !== undefined && !isUrl) {
     db = resolve(opts.db);
+    dataDir = dirname(db);
   } else {
     const dir = mkdtempSync(join(tmpdir(), 'eniplane-test-'));
     ownedTempDirs.add(dir);
-    db = join(dir, 'eniplane.db');
+    db = opts.db ?? join(dir, 'eniplane.db');
+    dataDir = dir;
   }
-  const dataDir = dirname(db);
+  // A PostgreSQL node keeps its credentials file in ENIPLANE_DATA_DIR; keep it out of the repo.
+  opts = { ...opts, env: { ENIPLANE_DATA_DIR: dataDir, ...opts.env } };
 
   let output = '';
   let truncated = false;
