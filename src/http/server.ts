@@ -2,7 +2,7 @@
  * The HTTP front: picks the dialect a request belongs to, hands it the raw bytes, and writes the
  * dialect's answer. Health and nothing else lives beside the dialects here.
  */
-import Fastify, { type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
@@ -21,7 +21,8 @@ export function buildServer(o: ServerOptions) {
   const app = Fastify({
     bodyLimit: o.bodyLimit,
     loggerInstance: o.logger,
-    disableRequestLogging: true,
+    // One line per request is written by the handler itself, with the dialect's facts.
+    logController: new LogController({ disableRequestLogging: true }),
     // A slow client cannot hold a connection open forever.
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
