@@ -26,6 +26,7 @@ export interface AddressPlan {
 export async function allocateAddresses(tx: Repo, subnet: Subnet, eniId: string, plan: AddressPlan): Promise<PrivateIp[]> {
   const cidr = parseCidr(subnet.cidr);
   if (!cidr) throw new Error(`stored subnet ${subnet.id} has a bad CIDR ${subnet.cidr}`);
+  await tx.lockSubnet(subnet.id);
   const used = new Set((await tx.usedAddresses(subnet.id)).map((a) => parseIpv4(a)!));
   const seen = new Set<number>();
   const out: PrivateIp[] = [];

@@ -4,6 +4,7 @@
  */
 import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
 import type { Dialect, RequestFacts, WireRequest } from './wire.ts';
@@ -49,6 +50,9 @@ export function buildServer(o: ServerOptions) {
     const facts: RequestFacts = { requestId: req.id, dialect: dialect.name };
     const tooLarge = (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE';
     if (!tooLarge) o.logger.error({ err, requestId: req.id }, 'transport error');
+    // Fastify refuses an oversized body before reading it and then closes the connection; a client
+    // still writing would see EPIPE/ECONNRESET instead of our answer. Read (and drop) the rest first.
+    if (tooLarge) await drain(req.raw, 4 * o.bodyLimit);
     const res = dialect.transportFailure(tooLarge ? 'tooLarge' : 'internal', facts);
     return reply.code(res.status).headers(res.headers).send(res.body);
   });
@@ -80,4 +84,34 @@ export function buildServer(o: ServerOptions) {
     },
   });
   return app;
+}
+
+/**
+ * Reads and discards what is left of a request body, up to `max` bytes (beyond that the client gets
+ * a closed connection). Ends when the body ends or the socket closes (requestTimeout bounds a stall).
+ */
+function drain(req: IncomingMessage, max: number): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', done);
+      req.off('close', done);
+      req.off('error', done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > max) {
+        req.pause();
+        done();
+      }
+    };
+    req.on('data', onData);
+    req.on('end', done);
+    req.on('close', done);
+    req.on('error', done);
+    req.resume();
+  });
 }

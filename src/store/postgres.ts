@@ -12,7 +12,9 @@ import { migrate, type Store } from './store.ts';
 // bigint columns hold millisecond timestamps, well inside Number's exact range.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-const RETRYABLE = new Set(['40001', '40P01']);
+// 23505 (unique violation): a concurrent transaction committed the same key first (e.g. the same
+// ClientToken); the retry sees its row and answers as the rules say (IdempotentProcessing / replay).
+const RETRYABLE = new Set(['40001', '40P01', '23505']);
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006']);
 
 export function isConnectionError(e: unknown): boolean {

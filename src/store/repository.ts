@@ -65,6 +65,15 @@ export class Repo {
     }
   }
 
+  /**
+   * Serialises address allocation in one subnet: without it two PostgreSQL transactions both see
+   * the same address free and the second fails on the unique key. Taken last, after lock().
+   */
+  async lockSubnet(id: string): Promise<void> {
+    if (!this.rowLocks) return;
+    await this.db.selectFrom('subnets').select('id').where('id', '=', id).forUpdate().execute();
+  }
+
   // ---- accounts and keys ---------------------------------------------------------------------
 
   async insertAccount(a: Account): Promise<void> {
