@@ -30,6 +30,22 @@ async function setInstances(tx: Repo, scope: Scope, ids: string[], patch: (id: s
   }
 }
 
+/** A failed start, stop or terminate puts every instance back in the state it had before. */
+const restorePriorState: Executor['rollback'] = async (tx, scope, task, _now, reason) => {
+  const p = task.payload as P;
+  await setInstances(tx, scope, p.instanceIds, (id) => ({ state: p.prior[id], latestOperationState: 'FAILED', latestOperationError: reason }));
+};
+
+/** Start and stop: every instance of the batch settles in `state`. */
+function power(state: 'RUNNING' | 'STOPPED'): Executor {
+  return {
+    async complete(tx, scope, task) {
+      await setInstances(tx, scope, (task.payload as P).instanceIds, () => ({ state, latestOperationState: 'SUCCESS' }));
+    },
+    rollback: restorePriorState,
+  };
+}
+
 export const executors: Record<TaskKind, Executor> = {
   'eni.create': {
     async complete(tx, scope, task, now) {
@@ -124,24 +140,8 @@ export const executors: Record<TaskKind, Executor> = {
       for (const id of ids) for (const e of await tx.listEnis(scope, { instanceId: id })) if (e.primary) await tx.deleteEni(e.id);
     },
   },
-  'instance.start': {
-    async complete(tx, scope, task) {
-      await setInstances(tx, scope, (task.payload as P).instanceIds, () => ({ state: 'RUNNING', latestOperationState: 'SUCCESS' }));
-    },
-    async rollback(tx, scope, task, _now, reason) {
-      const p = task.payload as P;
-      await setInstances(tx, scope, p.instanceIds, (id) => ({ state: p.prior[id], latestOperationState: 'FAILED', latestOperationError: reason }));
-    },
-  },
-  'instance.stop': {
-    async complete(tx, scope, task) {
-      await setInstances(tx, scope, (task.payload as P).instanceIds, () => ({ state: 'STOPPED', latestOperationState: 'SUCCESS' }));
-    },
-    async rollback(tx, scope, task, _now, reason) {
-      const p = task.payload as P;
-      await setInstances(tx, scope, p.instanceIds, (id) => ({ state: p.prior[id], latestOperationState: 'FAILED', latestOperationError: reason }));
-    },
-  },
+  'instance.start': power('RUNNING'),
+  'instance.stop': power('STOPPED'),
   'instance.terminate': {
     async complete(tx, scope, task) {
       for (const id of (task.payload as P).instanceIds as string[]) {
@@ -156,9 +156,6 @@ export const executors: Record<TaskKind, Executor> = {
         await tx.deleteInstance(id);
       }
     },
-    async rollback(tx, scope, task, _now, reason) {
-      const p = task.payload as P;
-      await setInstances(tx, scope, p.instanceIds, (id) => ({ state: p.prior[id], latestOperationState: 'FAILED', latestOperationError: reason }));
-    },
+    rollback: restorePriorState,
   },
 };

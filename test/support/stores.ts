@@ -17,18 +17,23 @@ let pgState: Promise<boolean> | undefined;
 /** Whether PostgreSQL answers; on CI a missing server is an error, not a skip. */
 export function postgresAvailable(): Promise<boolean> {
   pgState ??= (async () => {
-    const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
-    try {
-      await c.connect();
-      await c.query('select 1');
-      return true;
-    } catch (e) {
-      if (process.env.CI) throw new Error(`PostgreSQL is required on CI but unreachable at ${PG_ADMIN_URL}: ${String(e)}`);
-      process.stderr.write(`\n!!! PostgreSQL unreachable at ${PG_ADMIN_URL}: the PostgreSQL half of the store tests is SKIPPED !!!\n\n`);
-      return false;
-    } finally {
-      await c.end().catch(() => {});
+    let last: unknown;
+    // A loaded machine can be slow to accept a connection; only repeated failure means "absent".
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const c = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 10_000 });
+      try {
+        await c.connect();
+        await c.query('select 1');
+        return true;
+      } catch (e) {
+        last = e;
+      } finally {
+        await c.end().catch(() => {});
+      }
     }
+    if (process.env.CI) throw new Error(`PostgreSQL is required on CI but unreachable at ${PG_ADMIN_URL}: ${String(last)}`);
+    process.stderr.write(`\n!!! PostgreSQL unreachable at ${PG_ADMIN_URL}: the PostgreSQL half of the store tests is SKIPPED !!!\n\n`);
+    return false;
   })();
   return pgState;
 }
