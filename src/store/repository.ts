@@ -74,6 +74,12 @@ export class Repo {
     await this.db.selectFrom('subnets').select('id').where('id', '=', id).forUpdate().execute();
   }
 
+  /** Holds a task row while it is being finished, so a node reclaiming it skips it meanwhile. */
+  async lockTask(id: string): Promise<void> {
+    if (!this.rowLocks) return;
+    await this.db.selectFrom('tasks').select('seq').where('id', '=', id).forUpdate().execute();
+  }
+
   // ---- accounts and keys ---------------------------------------------------------------------
 
   async insertAccount(a: Account): Promise<void> {

@@ -102,12 +102,15 @@ export class TaskEngine {
   private async finish(task: Task, failure: { code: string; message: string } | undefined): Promise<void> {
     const executor = executors[task.kind];
     await this.o.store.write(async (tx) => {
+      await tx.lockTask(task.id);
       const current = await tx.getTask(task.id);
       // Someone else reclaimed it after our lease ran out, or it already ended: theirs to finish.
       if (!current || current.status !== 'RUNNING' || current.leaseOwner !== this.owner) return;
       const account = await tx.getAccount(task.accountId);
       const scope: Scope = { accountId: task.accountId, region: task.region, provider: account?.provider ?? 'tencent' };
-      await tx.lock({ instances: task.resourceIds.filter((id) => !id.startsWith('eni-')), enis: task.resourceIds.filter((id) => id.startsWith('eni-')) });
+      // Ids name instances or ENIs; locking each id in both tables keeps the fixed order and
+      // matches only the rows that exist, whatever a provider's id prefixes look like.
+      await tx.lock({ instances: task.resourceIds, enis: task.resourceIds });
       const now = this.o.clock.now();
       if (failure) {
         await executor.rollback(tx, scope, task, now, failure.message);
