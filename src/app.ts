@@ -14,7 +14,7 @@ import { Tencent3Dialect, LIMITS } from './dialects/tencent3/dialect.ts';
 import { buildServer } from './http/server.ts';
 import { openStore } from './store/open.ts';
 import { TaskEngine } from './tasks/engine.ts';
-import { parseLatency } from './tasks/timing.ts';
+import { parseLatency, parseRange } from './tasks/timing.ts';
 
 export interface ServeConfig {
   host: string;
@@ -22,6 +22,8 @@ export interface ServeConfig {
   db: string;
   latency?: string;
   faults?: string;
+  dataplaneDelay?: string;
+  leaseMs?: number;
   rateLimit: boolean;
   catalog?: string;
   logLevel: string;
@@ -44,7 +46,7 @@ export function dataDirOf(db: string): string {
 export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   // Configuration errors surface before anything is opened.
   const timing = parseLatency(cfg.latency);
-  const driver = new SimDriver(parseFaults(cfg.faults));
+  const driver = new SimDriver(parseFaults(cfg.faults), Math.random, parseRange(cfg.dataplaneDelay, '--dataplane-delay', '0'));
   const catalog = loadCatalog(cfg.catalog);
   const logger = pino({ level: cfg.logLevel, base: { node: process.pid } });
   const clock = cfg.clock ?? systemClock;
@@ -53,6 +55,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     store,
     clock,
     driver,
+    leaseMs: cfg.leaseMs,
     log: (level, msg, data) => logger[level](data ?? {}, msg),
   });
   const core: Core = { store, clock, ids: randomIdSource(), catalog, limits: defaultLimits, timing, notify: () => engine.wake() };

@@ -20,6 +20,8 @@ program
   .addOption(new Option('--db <path|url>', 'SQLite file, or postgres://… for a shared cell').env('ENIPLANE_DB').default(DEFAULT_DB))
   .addOption(new Option('--latency <ms|min-max>', 'how long async operations stay transitional').env('ENIPLANE_LATENCY').default('100'))
   .addOption(new Option('--faults <spec>', 'injected failure rates, e.g. attach=0.2,*=0.01').env('ENIPLANE_FAULTS'))
+  .addOption(new Option('--dataplane-delay <ms|min-max>', 'how long the sim data plane takes to apply an effect').env('ENIPLANE_DATAPLANE_DELAY').default('0'))
+  .addOption(new Option('--lease-ms <ms>', 'how long a node owns a claimed task before others may take it').env('ENIPLANE_LEASE_MS').default('15000'))
   .addOption(new Option('--rate-limit <on|off>', "the vendors' per-account, per-action limits").env('ENIPLANE_RATE_LIMIT').default('on'))
   .addOption(new Option('--catalog <file>', 'JSON file overriding regions, zones and instance types').env('ENIPLANE_CATALOG'))
   .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug').env('ENIPLANE_LOG_LEVEL').default('info'))
@@ -27,12 +29,16 @@ program
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) fatal(`--port: "${o.port}" is not a port number`);
     if (o.rateLimit !== 'on' && o.rateLimit !== 'off') fatal(`--rate-limit: "${o.rateLimit}" must be on or off`);
+    const leaseMs = Number(o.leaseMs);
+    if (!Number.isInteger(leaseMs) || leaseMs < 100) fatal(`--lease-ms: "${o.leaseMs}" must be an integer of at least 100`);
     const node = await startNode({
       host: o.host,
       port,
       db: o.db,
       latency: o.latency,
       faults: o.faults,
+      dataplaneDelay: o.dataplaneDelay,
+      leaseMs,
       rateLimit: o.rateLimit === 'on',
       catalog: o.catalog,
       logLevel: o.logLevel,

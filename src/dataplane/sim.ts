@@ -46,9 +46,16 @@ export class SimDriver implements Driver {
   constructor(
     private readonly faults: FaultRates = {},
     private readonly random: () => number = Math.random,
+    /**
+     * How long applying an effect takes (`--dataplane-delay`). The engine holds the task's lease
+     * meanwhile, which is what a node crash in the middle of an operation looks like.
+     */
+    private readonly workMs: () => number = () => 0,
   ) {}
 
   async apply(effect: Effect): Promise<void> {
+    const work = this.workMs();
+    if (work > 0) await new Promise((r) => setTimeout(r, work));
     const rate = this.faults[effect.kind] ?? this.faults['*'] ?? 0;
     if (rate > 0 && this.random() < rate) {
       throw new DomainError('DataplaneFailure', { operation: effect.kind, detail: 'injected fault (sim driver)' });

@@ -20,11 +20,16 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EP
 export function isConnectionError(e: unknown): boolean {
   const code = (e as { code?: string } | null)?.code;
   const msg = e instanceof Error ? e.message : '';
-  return (code !== undefined && CONNECTION_CODES.has(code)) || /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(msg);
+  return (
+    (code !== undefined && CONNECTION_CODES.has(code)) ||
+    /Connection terminated|ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Query read timeout|not queryable|Client was closed|the database system is (starting up|shutting down)/i.test(msg)
+  );
 }
 
 export async function openPostgresStore(url: string, opts: { poolSize?: number } = {}): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 2000 });
+  // Fail fast when the database is away: a request waits at most 2 s for a connection and 5 s for
+  // a query, then answers the dialect's service error instead of hanging.
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 2000, query_timeout: 5000 });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });

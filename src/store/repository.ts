@@ -400,6 +400,15 @@ export class Repo {
     const rows = await this.db.selectFrom('tasks').selectAll().where('seq', 'in', seqs).orderBy('seq').execute();
     return rows.map(taskFromRow);
   }
+  async renewLease(id: string, owner: string, until: number): Promise<void> {
+    await this.db
+      .updateTable('tasks')
+      .set({ lease_expires_at: until })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'RUNNING')
+      .execute();
+  }
   async nextDueAt(): Promise<number | undefined> {
     const r = await this.db
       .selectFrom('tasks')

@@ -26,9 +26,10 @@ export interface EngineOptions {
 export class TaskEngine {
   readonly owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private ticking = false;
   private stopped = true;
-  private current: Promise<unknown> = Promise.resolve();
+  private failures = 0;
+  private readonly inflight = new Set<Promise<void>>();
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly batch: number;
@@ -48,13 +49,13 @@ export class TaskEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.current.catch(() => {});
+    await Promise.allSettled([...this.inflight]);
     await this.o.store.write((tx) => tx.releaseLeasesOf(this.owner)).catch(() => {});
   }
 
   /** New work was committed: look now rather than at the next poll. */
   wake(): void {
-    if (!this.stopped && !this.running) this.schedule(0);
+    if (!this.stopped && !this.ticking) this.schedule(0);
   }
 
   private schedule(ms: number): void {
@@ -63,42 +64,67 @@ export class TaskEngine {
     this.timer.unref?.();
   }
 
+  /** One background pass: claim what is due and start it; tasks run on while the next pass looks. */
   private async tick(): Promise<void> {
-    if (this.stopped || this.running) return;
-    this.running = true;
-    const work = this.runOnce();
-    this.current = work;
+    if (this.stopped || this.ticking) return;
+    this.ticking = true;
     try {
-      await work;
+      const claimed = await this.claim(this.batch - this.inflight.size);
+      for (const t of claimed) this.track(this.execute(t));
+      this.failures = 0;
     } catch (e) {
-      this.o.log?.('warn', 'task engine pass failed; will retry', { error: String(e) });
+      // The database is away: back off instead of hammering it, and try again by ourselves.
+      this.failures++;
+      if (this.failures === 1 || this.failures % 100 === 0) {
+        this.o.log?.('warn', 'task engine cannot reach the store; retrying', { error: String(e), failures: this.failures });
+      }
     } finally {
-      this.running = false;
-      if (!this.stopped) this.schedule(this.pollMs);
+      this.ticking = false;
+      if (!this.stopped) this.schedule(this.failures ? Math.min(this.pollMs * 2 ** this.failures, 2_000) : this.pollMs);
     }
   }
 
-  /** One pass: claim every due task (up to the batch size) and finish each. Returns how many. */
+  private track(p: Promise<void>): void {
+    const tracked = p.catch((e: unknown) => {
+      // The lease stays with us until it expires; then this or another node claims the task again.
+      this.o.log?.('warn', 'task could not be finished; its lease will expire and it will be retried', { error: String(e) });
+    });
+    this.inflight.add(tracked);
+    void tracked.finally(() => this.inflight.delete(tracked));
+  }
+
+  /** One pass that also waits for the claimed tasks to finish (tests drive time with this). */
   async runOnce(): Promise<number> {
-    const now = this.o.clock.now();
-    const next = await this.o.store.read((tx) => tx.nextDueAt());
-    if (next === undefined || next > now) return 0;
-    const claimed = await this.o.store.write((tx) => tx.claimDueTasks(now, this.owner, this.leaseMs, this.batch));
+    const claimed = await this.claim(this.batch);
     await Promise.all(claimed.map((t) => this.execute(t)));
     return claimed.length;
   }
 
+  private async claim(room: number): Promise<Task[]> {
+    if (room <= 0) return [];
+    const now = this.o.clock.now();
+    const next = await this.o.store.read((tx) => tx.nextDueAt());
+    if (next === undefined || next > now) return [];
+    return this.o.store.write((tx) => tx.claimDueTasks(now, this.owner, this.leaseMs, room));
+  }
+
   private async execute(task: Task): Promise<void> {
     let failure: { code: string; message: string } | undefined;
+    // A data plane may take longer than a lease: keep renewing it while the effect is applied.
+    const renew = setInterval(() => {
+      void this.o.store.write((tx) => tx.renewLease(task.id, this.owner, this.o.clock.now() + this.leaseMs)).catch(() => {});
+    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    renew.unref?.();
     try {
       await this.o.driver.apply({ taskId: task.id, kind: task.kind, resourceIds: task.resourceIds, payload: task.payload });
     } catch (e) {
       if (!isDomainError(e)) throw e;
       failure = { code: e.kind, message: (e.data as { detail?: string }).detail ?? e.message };
+    } finally {
+      clearInterval(renew);
     }
     await this.finish(task, failure);
   }
-
   private async finish(task: Task, failure: { code: string; message: string } | undefined): Promise<void> {
     const executor = executors[task.kind];
     await this.o.store.write(async (tx) => {
