@@ -753,10 +753,11 @@ for (const kind of STORE_KINDS) {
           const succeeded = await w.store.read((tx) => tx.countTasks('SUCCESS'));
           const summary = JSON.stringify({ accepted, refused, failed, succeeded });
           t.diagnostic(summary);
-          assert.ok((accepted.attach ?? 0) >= 10, summary);
-          assert.ok((accepted.detach ?? 0) >= 8, summary);
-          assert.ok((accepted.migrate ?? 0) >= 4, summary);
-          assert.ok(failed >= 3, summary);
+          // Interleavings differ between runs and stores, so these only prove each path was taken.
+          assert.ok((accepted.attach ?? 0) >= 3, summary);
+          assert.ok((accepted.detach ?? 0) >= 1, summary);
+          assert.ok((accepted.migrate ?? 0) >= 1, summary);
+          assert.ok(failed >= 1, summary);
           for (const kind of ['PrimaryEniImmutable', 'EniAlreadyAttached', 'ZoneMismatch']) {
             assert.ok(Object.keys(refused).some((k) => k.endsWith(`:${kind}`)), `${kind} never seen: ${summary}`);
           }
