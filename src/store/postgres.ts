@@ -32,6 +32,10 @@ export async function openPostgresStore(url: string, opts: { poolSize?: number }
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 2000, query_timeout: 5000 });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  // Nor may a checked-out one: the pool stops listening for a client's 'error' while it is lent out,
+  // and an unhandled 'error' event would kill the node. The query in flight gets the error anyway, and
+  // the broken client is dropped when it is released.
+  pool.on('connect', (client) => void client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await db.connection().execute(async (conn) => {
     // Several nodes may start at once; one advisory lock lets exactly one run the migrations.

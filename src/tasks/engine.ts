@@ -123,7 +123,18 @@ export class TaskEngine {
     } finally {
       clearInterval(renew);
     }
-    await this.finish(task, failure);
+    // The effect is in place; if the store is briefly away, keep trying to record it while our
+    // lease lasts rather than leaving the task to wait out the lease and be redone.
+    const giveUpAt = Date.now() + this.leaseMs;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
+      try {
+        await this.finish(task, failure);
+        return;
+      } catch (e) {
+        if (!(isDomainError(e) && e.kind === 'Unavailable') || Date.now() + delay > giveUpAt || this.stopped) throw e;
+        await new Promise((r) => setTimeout(r, delay).unref?.());
+      }
+    }
   }
   private async finish(task: Task, failure: { code: string; message: string } | undefined): Promise<void> {
     const executor = executors[task.kind];
