@@ -27,6 +27,7 @@ export class TaskEngine {
   readonly owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private timer: NodeJS.Timeout | undefined;
   private ticking = false;
+  private pass: Promise<void> = Promise.resolve();
   private stopped = true;
   private failures = 0;
   private readonly inflight = new Set<Promise<void>>();
@@ -49,6 +50,8 @@ export class TaskEngine {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    // A pass may be claiming right now: let it finish, so its claims are among the tasks we wait for.
+    await this.pass;
     await Promise.allSettled([...this.inflight]);
     await this.o.store.write((tx) => tx.releaseLeasesOf(this.owner)).catch(() => {});
   }
@@ -60,7 +63,9 @@ export class TaskEngine {
 
   private schedule(ms: number): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer = setTimeout(() => {
+      this.pass = this.tick();
+    }, ms);
     this.timer.unref?.();
   }
 

@@ -107,7 +107,7 @@ test('two nodes, one PostgreSQL: a storm of conflicting attach/detach/migrate ke
   const started = Date.now();
   await withCell(2, { latency: '20-80', rateLimit: 'off', extraArgs: ['--dataplane-delay', '5-40'] }, async (cell) => {
     const seed = Number(process.env.ENIPLANE_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    t.diagnostic(`seed ${seed} (ENIPLANE_TEST_SEED=${seed} replays the choice of operations)`);
+    t.diagnostic(`seed ${seed} (ENIPLANE_TEST_SEED=${seed} repeats the random draws; the interleaving still varies)`);
     const random = rng(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 
@@ -169,9 +169,17 @@ test('two nodes, one PostgreSQL: a storm of conflicting attach/detach/migrate ke
 
     const observer = pollUntil(
       async () => {
-        const node = Math.floor(random() * 2);
-        const [enis, ins] = await Promise.all([allEnis(cell, node), describeInstances(cell.cvm(node), instanceIds)]);
-        view = { enis, instances: ins };
+        const node = Math.floor(Math.random() * 2);
+        let enis: Eni[];
+        try {
+          const [e, ins] = await Promise.all([allEnis(cell, node), describeInstances(cell.cvm(node), instanceIds)]);
+          enis = e;
+          view = { enis, instances: ins };
+        } catch (e) {
+          // A read must never fail in the storm (InternalError, ServiceUnavailable, a dropped connection).
+          violations.push(`observer read on node ${node} failed: ${errCode(e) ?? ''} ${String(e)}`);
+          return !storming;
+        }
         const on = new Map<string, Eni[]>();
         for (const e of enis) {
           const h = holderOf(e);
@@ -287,6 +295,7 @@ test('two nodes, one PostgreSQL: a storm of conflicting attach/detach/migrate ke
     const unexpected: string[] = [];
     const perNode = [0, 0];
     let sent = 0;
+    let bursts = 0;
 
     const resourcesOf = (op: Op): string[] =>
       op.kind === 'migrate' ? [op.eni, op.src, op.dst] : 'eni' in op ? [op.eni, op.ins] : [op.ins];
@@ -343,15 +352,22 @@ test('two nodes, one PostgreSQL: a storm of conflicting attach/detach/migrate ke
         Array.from({ length: PARALLEL }, async () => {
           while (sent < TOTAL_OPS) {
             sent++;
-            if (random() < 0.03) {
-              // A burst: several free ENIs thrown at one instance at once, over both nodes.
-              const i = pick(instances.filter((x) => x.eni && x.zone === ZONE && x.vpcId === w.vpcId));
-              const free = view.enis.filter((e) => !e.Primary && !holderOf(e) && settled(e) && fits(e.NetworkInterfaceId!, i));
-              const batch = free.slice(0, 5).map((e) => ({ kind: 'attach' as const, eni: e.NetworkInterfaceId!, ins: i.id }));
-              if (batch.length === 0) {
+            if (random() < 0.06) {
+              // A burst: free ENIs attached and settled ENIs migrated onto one instance at the same
+              // moment, over both nodes, so that only the cell's locking can keep the quota.
+              const zone3 = instances.filter((x) => x.eni && x.zone === ZONE && x.vpcId === w.vpcId && !busy(x.id));
+              const roomy = zone3.filter((x) => ensOn(x.id) < x.quota);
+              const i = zone3.length ? pick(roomy.length ? roomy : zone3) : pick(instances);
+              const candidates = view.enis.filter((e) => !e.Primary && settled(e) && holderOf(e) !== i.id && fits(e.NetworkInterfaceId!, i));
+              const batch: Op[] = candidates.slice(0, 5).map((e) => {
+                const src = holderOf(e);
+                return src ? { kind: 'migrate', eni: e.NetworkInterfaceId!, src, dst: i.id } : { kind: 'attach', eni: e.NetworkInterfaceId!, ins: i.id };
+              });
+              if (batch.length < 2) {
                 await issue(await choose());
                 continue;
               }
+              bursts++;
               sent += batch.length - 1;
               await Promise.all(batch.map(issue));
             } else {
@@ -369,7 +385,7 @@ test('two nodes, one PostgreSQL: a storm of conflicting attach/detach/migrate ke
     assert.equal(totalSent, sent);
 
     const refusalTotal = [...refusals.values()].reduce((a, b) => a + b, 0);
-    t.diagnostic(`storm: ${sent} operations in ${stormMs} ms (node0 ${perNode[0]}, node1 ${perNode[1]}); sent per kind ${JSON.stringify(sentPerKind)}`);
+    t.diagnostic(`storm: ${sent} operations (${bursts} bursts onto one instance) in ${stormMs} ms (node0 ${perNode[0]}, node1 ${perNode[1]}); sent per kind ${JSON.stringify(sentPerKind)}`);
     t.diagnostic(`accepted ${accepted.length}: ${JSON.stringify(acceptedPerKind)}; refused ${refusalTotal}`);
     t.diagnostic(`refusals: ${JSON.stringify(Object.fromEntries([...refusals.entries()].sort((a, b) => b[1] - a[1])))}`);
 
@@ -392,7 +408,7 @@ test('two nodes, one PostgreSQL: a storm of conflicting attach/detach/migrate ke
         for (let i = 0; i < open.length; i += 20) {
           await Promise.all(
             open.slice(i, i + 20).map(async (a) => {
-              const r = await cell.vpc(Math.floor(random() * 2)).DescribeVpcTaskResult({ TaskId: a.taskId });
+              const r = await cell.vpc(Math.floor(Math.random() * 2)).DescribeVpcTaskResult({ TaskId: a.taskId });
               if (r.Status !== 'RUNNING') final.set(a.taskId, `${r.Status} ${r.Output}`);
             }),
           );

@@ -99,3 +99,18 @@ export function inCidr(ip: string, cidr: string): boolean {
   const mask = Number(bits) === 0 ? 0 : (0xffffffff << (32 - Number(bits))) >>> 0;
   return ((ipToInt(ip) & mask) >>> 0) === ((ipToInt(base!) & mask) >>> 0);
 }
+
+/**
+ * Run `fn` with the node's process paused (SIGSTOP, then SIGCONT), so that another node is the one
+ * to claim the tasks `fn` creates. The paused node holds no lease meanwhile (callers make sure).
+ */
+export async function whilePaused<T>(server: RunningServer, fn: () => Promise<T>): Promise<T> {
+  const pid = server.pid;
+  if (pid === undefined) throw new Error('whilePaused: the node is not running');
+  process.kill(pid, 'SIGSTOP');
+  try {
+    return await fn();
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+}
