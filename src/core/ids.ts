@@ -70,6 +70,12 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+/** A seeded random number in [0, 1), for reproducible simulations and tests (never for secrets). */
+export function seededRandom(seed: number): () => number {
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
+}
+
 /** Deterministic: the same seed gives the same sequence of IDs, MACs and UUIDs. */
 export function seededIdSource(seed: number): IdSource {
   const next = mulberry32(seed);

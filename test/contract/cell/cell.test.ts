@@ -12,6 +12,7 @@ import { skipUnless } from '../../support/stores.ts';
 import type { CvmClient } from '../../support/tencent.ts';
 import { buildWorld, describeInstances, errCode, holderOf, runInstances, waitEniReady, waitInstances, ZONE, type Eni, type Instance } from '../tencent3/world.ts';
 import { inCidr, ownedBy, taskRows, withCell, type Cell } from './cellKit.ts';
+import { seededRandom } from '../../../src/core/ids.ts';
 
 const OTHER_ZONE = 'ap-guangzhou-4';
 const TOTAL_OPS = 320;
@@ -74,18 +75,6 @@ type Op =
   | { kind: 'migrate'; eni: string; src: string; dst: string }
   | { kind: 'stop' | 'start'; ins: string };
 
-/** Small seeded PRNG (mulberry32), so a failing storm can be replayed with ENIPLANE_TEST_SEED. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function allEnis(cell: Cell, node: number): Promise<Eni[]> {
   const { NetworkInterfaceSet, TotalCount } = await cell.vpc(node).DescribeNetworkInterfaces({ Limit: 100 });
   assert.ok(TotalCount! <= 100, 'the world fits one page');
@@ -108,7 +97,7 @@ test('two nodes, one PostgreSQL: a storm of conflicting attach/detach/migrate ke
   await withCell(2, { latency: '20-80', rateLimit: 'off', extraArgs: ['--dataplane-delay', '5-40'] }, async (cell) => {
     const seed = Number(process.env.ENIPLANE_TEST_SEED ?? Math.floor(Math.random() * 2 ** 31));
     t.diagnostic(`seed ${seed} (ENIPLANE_TEST_SEED=${seed} repeats the random draws; the interleaving still varies)`);
-    const random = rng(seed);
+    const random = seededRandom(seed);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
 
     // ---- world ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import { freshDb, skipUnless } from '../../support/stores.ts';
 import { startTcpProxy, type TcpProxy } from '../../support/tcpProxy.ts';
 import { cvmClient, vpcClient, type VpcClient } from '../../support/tencent.ts';
 import { buildWorld, listEnis, waitEniReady, waitTaskSuccess, type Eni } from '../tencent3/world.ts';
+import { seededRandom } from '../../../src/core/ids.ts';
 
 /** The documented answers to "the database is away" (spec: API 3.0 service errors). */
 const OUTAGE_CODES = new Set(['ServiceUnavailable', 'InternalError']);
@@ -61,18 +62,6 @@ interface Created {
   eniId: string;
   addresses: string[];
   secondary: number;
-}
-
-/** A small seeded PRNG so that a failing run's mix of operations can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function healthz(url: string): Promise<{ status: number | string; ms: number }> {
@@ -128,7 +117,7 @@ test('PostgreSQL lost and back under load: documented errors only, fast, and the
     // ---- the load ------------------------------------------------------------------------------
     const seed = Number(process.env.OUTAGE_SEED ?? Math.floor(Math.random() * 2 ** 31));
     t.diagnostic(`seed ${seed} (OUTAGE_SEED=${seed} replays the operation mix)`);
-    const rand = prng(seed);
+    const rand = seededRandom(seed);
     const calls: Call[] = [];
     /** What the last successful Describe showed of the secondary ENIs: state and holder. */
     const view = new Map<string, { state: string; holder: string | undefined }>();

@@ -22,24 +22,13 @@ import type { Store } from '../../../src/store/store.ts';
 import { TaskEngine } from '../../../src/tasks/engine.ts';
 import { parseLatency } from '../../../src/tasks/timing.ts';
 import { freshStore, skipUnless, STORE_KINDS, type StoreKind } from '../../support/stores.ts';
+import { seededRandom } from '../../../src/core/ids.ts';
 
 const LATENCY = 1000;
 const LEASE = 15_000;
 const REGION = 'ap-guangzhou';
 const ZONE = 'ap-guangzhou-3';
 const OTHER_ZONE = 'ap-guangzhou-4';
-
-/** Deterministic randomness for drivers and the random walk. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface World {
   store: Store;
@@ -65,7 +54,7 @@ async function world(kind: StoreKind, faults: FaultRates = {}, seed = 1): Promis
   const { account } = await createAccount({ store, clock, ids }, 'tencent', 'ops-test');
   const scope: Scope = { accountId: account.id, provider: 'tencent', region: REGION };
   const engineWith = (driver: Driver) => new TaskEngine({ store, clock, driver, leaseMs: LEASE });
-  const engine = engineWith(new SimDriver(faults, mulberry32(seed)));
+  const engine = engineWith(new SimDriver(faults, seededRandom(seed)));
   let n = 0;
   const meta = (clientToken?: string): RequestMeta => ({ requestId: `req-${seed}-${++n}-${ids.uuid()}`, clientToken });
   const vpc = await createVpc(core, scope, { name: 'v', cidr: '10.0.0.0/16' }, meta());
@@ -562,7 +551,7 @@ for (const kind of STORE_KINDS) {
       await withWorld(
         kind,
         async (w) => {
-          const rnd = mulberry32(seed);
+          const rnd = seededRandom(seed);
           const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
           const sub4 = await createSubnet(w.core, w.scope, { vpcId: w.vpcId, name: 's4', cidr: '10.0.4.0/28', zone: OTHER_ZONE }, w.meta());
           const subnets = new Map([
@@ -599,8 +588,8 @@ for (const kind of STORE_KINDS) {
           const allEnis = [...secondaries, ...primaries.keys()];
 
           const nodes = [
-            w.engineWith(new SimDriver({ '*': 0.15 }, mulberry32(seed + 1))),
-            w.engineWith(new SimDriver({ '*': 0.15 }, mulberry32(seed + 2))),
+            w.engineWith(new SimDriver({ '*': 0.15 }, seededRandom(seed + 1))),
+            w.engineWith(new SimDriver({ '*': 0.15 }, seededRandom(seed + 2))),
           ];
           const accepted: Record<string, number> = {};
           const refused: Record<string, number> = {};
