@@ -11,6 +11,7 @@ import { randomIdSource } from './core/ids.ts';
 import { createAccount } from './core/ops/accounts.ts';
 import { SimDriver, parseFaults } from './dataplane/sim.ts';
 import { Tencent3Dialect, LIMITS } from './dialects/tencent3/dialect.ts';
+import { Tencent2Dialect } from './dialects/tencent2/dialect.ts';
 import { buildServer } from './http/server.ts';
 import { openStore } from './store/open.ts';
 import { TaskEngine } from './tasks/engine.ts';
@@ -67,13 +68,15 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   }
   await ensureDefaultAccount(core, cfg.db, logger);
 
-  const dialect = new Tencent3Dialect({
+  // One limiter and one replay cache for the node: keys carry the dialect, so they never collide.
+  const common = {
     core,
     rateLimiter: cfg.rateLimit ? new FixedWindowRateLimiter(clock) : undefined,
     replay: new ReplayCache(clock, 2 * 300_000),
-    log: (level, msg, data) => logger[level](data, msg),
-  });
-  const server = buildServer({ store, dialects: { tencent3: dialect }, logger, bodyLimit: LIMITS.jsonBody });
+    log: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => logger[level](data, msg),
+  };
+  const dialects = { tencent3: new Tencent3Dialect(common), tencent2: new Tencent2Dialect(common) };
+  const server = buildServer({ store, dialects, logger, bodyLimit: LIMITS.jsonBody });
   await server.listen({ host: cfg.host, port: cfg.port });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : cfg.port;

@@ -8,11 +8,24 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
 import type { Dialect, RequestFacts, WireRequest } from './wire.ts';
+import { API2_PATH } from '../dialects/tencent2/dialect.ts';
+
+/** `http://host/path?q` → `/path?q`; an origin-form target is returned as it is. */
+function originForm(url: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(url);
+  if (!m) return url;
+  return m[1] === '' ? '/' : m[1]!.startsWith('/') ? m[1]! : `/${m[1]}`;
+}
+
+function pathOf(url: string): string {
+  const raw = originForm(url);
+  const q = raw.indexOf('?');
+  return q < 0 ? raw : raw.slice(0, q);
+}
 
 export interface ServerOptions {
   store: Store;
-  /** Chooses the dialect for a request; the first dialect is the default. */
-  dialects: { tencent3: Dialect };
+  dialects: { tencent3: Dialect; tencent2: Dialect };
   logger: Logger;
   /** Largest body any dialect accepts (API 3.0 JSON: 10 MB); dialects apply their own lower limits. */
   bodyLimit: number;
@@ -20,6 +33,8 @@ export interface ServerOptions {
 
 export function buildServer(o: ServerOptions) {
   const app = Fastify({
+    // A client behind a plain HTTP proxy sends absolute-form targets (`POST http://vpc.api.qcloud.com/v2/index.php`).
+    rewriteUrl: (req) => originForm(req.url ?? '/'),
     bodyLimit: o.bodyLimit,
     loggerInstance: o.logger,
     // One line per request is written by the handler itself, with the dialect's facts.
@@ -43,7 +58,8 @@ export function buildServer(o: ServerOptions) {
     }
   });
 
-  const pick = (_req: FastifyRequest): Dialect => o.dialects.tencent3;
+  /** API 2.0 lives at /v2/index.php; everything else on `/` is API 3.0 (routing by action, spec §1.6). */
+  const pick = (req: FastifyRequest): Dialect => (pathOf(req.raw.url ?? '/') === API2_PATH ? o.dialects.tencent2 : o.dialects.tencent3);
 
   app.setErrorHandler(async (err, req, reply) => {
     const dialect = pick(req);
@@ -64,7 +80,7 @@ export function buildServer(o: ServerOptions) {
       const started = performance.now();
       const dialect = pick(req);
       const facts: RequestFacts = { requestId: req.id, dialect: dialect.name };
-      const raw = req.raw.url ?? '/';
+      const raw = originForm(req.raw.url ?? '/');
       const q = raw.indexOf('?');
       const wire: WireRequest = {
         method: req.method,

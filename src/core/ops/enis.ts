@@ -451,3 +451,17 @@ export async function uniqueMac(core: Core, tx: Repo): Promise<string> {
     if (!(await tx.macExists(mac))) return mac;
   }
 }
+
+/**
+ * For dialects whose ENI calls also name the VPC (API 2.0's vpcId): the VPC must exist and every
+ * ENI must be in it; an ENI in another VPC is not found there.
+ */
+export async function requireEnisInVpc(core: Core, scope: Scope, vpcId: string, eniIds: string[]): Promise<void> {
+  await core.store.read(async (tx) => {
+    if (!(await tx.getVpc(scope, vpcId))) fail('NotFound', { resource: 'vpc', id: vpcId });
+    for (const id of eniIds) {
+      const eni = await tx.getEni(scope, id);
+      if (!eni || eni.vpcId !== vpcId) fail('NotFound', { resource: 'eni', id });
+    }
+  });
+}

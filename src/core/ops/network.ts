@@ -15,12 +15,14 @@ export interface CreateVpcInput {
   dnsServers?: string[];
   domainName?: string;
   tags?: Tag[];
+  /** Subnets created with the VPC, in the same transaction (API 2.0 CreateVpc's subnetSet). */
+  subnets?: SubnetSpec[];
 }
 
 /** Tencent's default DNS servers for a new VPC (official example). */
 const DEFAULT_DNS = ['183.60.82.98', '183.60.83.1'];
 
-export async function createVpc(core: Core, scope: Scope, input: CreateVpcInput, _meta: RequestMeta): Promise<Vpc> {
+export async function createVpc(core: Core, scope: Scope, input: CreateVpcInput, _meta: RequestMeta): Promise<Vpc & { subnets: SubnetView[] }> {
   requireMaxLength('VpcName', input.name, 60, 'bytes');
   const cidr = parseCidr(input.cidr);
   if (!cidr) fail('InvalidValue', { field: 'CidrBlock', reason: 'malformed', value: input.cidr });
@@ -43,7 +45,7 @@ export async function createVpc(core: Core, scope: Scope, input: CreateVpcInput,
       createdAt: core.clock.now(),
     };
     await tx.insertVpc(vpc);
-    return vpc;
+    return { ...vpc, subnets: await addSubnets(core, tx, scope, vpc, input.subnets ?? []) };
   });
 }
 
@@ -58,12 +60,15 @@ export async function deleteVpc(core: Core, scope: Scope, vpcId: string): Promis
   });
 }
 
-export interface CreateSubnetInput {
-  vpcId: string;
+export interface SubnetSpec {
   name: string;
   cidr: string;
   zone: string;
   tags?: Tag[];
+}
+
+export interface CreateSubnetInput extends SubnetSpec {
+  vpcId: string;
 }
 
 export interface SubnetView extends Subnet {
@@ -71,16 +76,30 @@ export interface SubnetView extends Subnet {
   totalIpCount: number;
 }
 
-export async function createSubnet(core: Core, scope: Scope, input: CreateSubnetInput, _meta: RequestMeta): Promise<SubnetView> {
-  requireMaxLength('SubnetName', input.name, 60, 'bytes');
-  const cidr = parseCidr(input.cidr);
-  if (!cidr) fail('InvalidValue', { field: 'CidrBlock', reason: 'malformed', value: input.cidr });
-  if (cidr.prefix < 16 || cidr.prefix > 28) fail('InvalidValue', { field: 'CidrBlock', reason: 'range', value: input.cidr });
-  const zone = findZone(core.catalog, scope.provider, input.zone);
-  if (!zone || zone.region.region !== scope.region) fail('NotFound', { resource: 'zone', id: input.zone });
+export async function createSubnet(core: Core, scope: Scope, input: CreateSubnetInput, meta: RequestMeta): Promise<SubnetView> {
+  const [subnet] = await createSubnets(core, scope, input.vpcId, [input], meta);
+  return subnet!;
+}
+
+/** Several subnets of one VPC at once: all are created or none is. */
+export async function createSubnets(core: Core, scope: Scope, vpcId: string, specs: SubnetSpec[], _meta: RequestMeta): Promise<SubnetView[]> {
   return core.store.write(async (tx) => {
-    const vpc = await tx.getVpc(scope, input.vpcId);
-    if (!vpc) fail('NotFound', { resource: 'vpc', id: input.vpcId });
+    const vpc = await tx.getVpc(scope, vpcId);
+    if (!vpc) fail('NotFound', { resource: 'vpc', id: vpcId });
+    return addSubnets(core, tx, scope, vpc, specs);
+  });
+}
+
+/** The subnet rules (name, mask, zone, inside the VPC, no overlap, quota), checked per subnet in order. */
+async function addSubnets(core: Core, tx: Repo, scope: Scope, vpc: Vpc, specs: SubnetSpec[]): Promise<SubnetView[]> {
+  const out: SubnetView[] = [];
+  for (const input of specs) {
+    requireMaxLength('SubnetName', input.name, 60, 'bytes');
+    const cidr = parseCidr(input.cidr);
+    if (!cidr) fail('InvalidValue', { field: 'CidrBlock', reason: 'malformed', value: input.cidr });
+    if (cidr.prefix < 16 || cidr.prefix > 28) fail('InvalidValue', { field: 'CidrBlock', reason: 'range', value: input.cidr });
+    const zone = findZone(core.catalog, scope.provider, input.zone);
+    if (!zone || zone.region.region !== scope.region) fail('NotFound', { resource: 'zone', id: input.zone });
     if (!cidrWithin(cidr, parseCidr(vpc.cidr)!)) fail('CidrOutsideVpc', { cidr: input.cidr, vpcCidr: vpc.cidr });
     const siblings = await tx.listSubnets(scope, vpc.id);
     if (siblings.length >= core.limits.subnetsPerVpc) fail('SubnetQuotaExceeded', { vpcId: vpc.id, limit: core.limits.subnetsPerVpc });
@@ -102,8 +121,9 @@ export async function createSubnet(core: Core, scope: Scope, input: CreateSubnet
       createdAt: core.clock.now(),
     };
     await tx.insertSubnet(subnet);
-    return withCounts(tx, subnet);
-  });
+    out.push(await withCounts(tx, subnet));
+  }
+  return out;
 }
 
 async function withCounts(tx: Repo, s: Subnet): Promise<SubnetView> {

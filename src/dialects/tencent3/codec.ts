@@ -1,112 +1,31 @@
-/**
- * Request parameters in and out of API 3.0's shapes: JSON bodies, and the flattened dotted form
- * (`Filters.0.Values.1=…`) of GET queries and legacy v1 form bodies, with the lenient typing that
- * the official examples and SDKs rely on (spec §1.4). Validation errors become Tencent's codes.
- */
-import { z } from 'zod';
-import { isId } from '../../core/ids.ts';
+/** API 3.0 wording of parameter problems: the shared parser and schema builders, Tencent 3.0 codes. */
+import type { z } from 'zod';
+import { ParamError, unflatten as unflattenShared, validate as validateShared, type ParamProblem } from '../shared/params.ts';
 import { TcError } from './tcError.ts';
 
-/** Turns `Filters.0.Values.1` style pairs into nested objects and arrays (0-based, by numeric index). */
+export { t } from '../shared/params.ts';
+
+const CODES: Record<ParamProblem, string> = {
+  missing: 'MissingParameter',
+  type: 'InvalidParameter',
+  unknown: 'UnknownParameter',
+  value: 'InvalidParameterValue',
+  malformedName: 'InvalidParameter',
+};
+
+function worded<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ParamError) throw new TcError(e.vendorCode ?? CODES[e.problem], e.message);
+    throw e;
+  }
+}
+
 export function unflatten(pairs: ReadonlyArray<readonly [string, string]>): Record<string, unknown> {
-  const root: Record<string, unknown> = {};
-  for (const [key, value] of pairs) {
-    // The Node SDK's GET mode sends undefined fields as `Name=`; an empty flattened value is absent.
-    if (value === '') continue;
-    const parts = key.split('.');
-    if (parts.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
-      throw new TcError('InvalidParameter', `The parameter name \`${key}\` is not valid.`);
-    }
-    let node: Record<string, unknown> = root;
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i]!;
-      const last = i === parts.length - 1;
-      if (last) {
-        if (part in node) throw new TcError('InvalidParameter', `The parameter \`${key}\` is given more than once or conflicts with another.`);
-        node[part] = value;
-      } else {
-        const next = node[part];
-        if (next === undefined) node = node[part] = {} as Record<string, unknown>;
-        else if (typeof next === 'object' && next !== null) node = next as Record<string, unknown>;
-        else throw new TcError('InvalidParameter', `The parameter \`${key}\` conflicts with \`${parts.slice(0, i + 1).join('.')}\`.`);
-      }
-    }
-  }
-  return arraysFromIndexes(root) as Record<string, unknown>;
+  return worded(() => unflattenShared(pairs));
 }
 
-function arraysFromIndexes(v: unknown): unknown {
-  if (typeof v !== 'object' || v === null) return v;
-  const obj = v as Record<string, unknown>;
-  const keys = Object.keys(obj);
-  if (keys.length && keys.every((k) => /^(0|[1-9]\d{0,5})$/.test(k))) {
-    return keys
-      .map(Number)
-      .sort((a, b) => a - b)
-      .map((k) => arraysFromIndexes(obj[String(k)]));
-  }
-  for (const k of keys) obj[k] = arraysFromIndexes(obj[k]);
-  return obj;
-}
-
-// ---- lenient scalar types (spec §1.4) -----------------------------------------------------------
-
-const toNumber = (v: unknown): unknown => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v);
-const toBoolean = (v: unknown): unknown => {
-  if (typeof v !== 'string') return v;
-  const l = v.toLowerCase();
-  return l === 'true' ? true : l === 'false' ? false : v;
-};
-const toText = (v: unknown): unknown => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
-
-export const t = {
-  str: () => z.preprocess(toText, z.string()),
-  int: () => z.preprocess(toNumber, z.number().int()),
-  uint: () => z.preprocess(toNumber, z.number().int().nonnegative()),
-  bool: () => z.preprocess(toBoolean, z.boolean()),
-  /** An ID of the spec's form (`eni-` + 8 of [a-z0-9]); other shapes get the action's malformed code. */
-  id: (prefix: string, code = 'InvalidParameterValue.Malformed') =>
-    z.preprocess(
-      toText,
-      z.string().refine((s) => isId(prefix, s), { params: { tcCode: code }, message: `must look like ${prefix}-xxxxxxxx` }),
-    ),
-  list: <T extends z.ZodType>(item: T, max?: number) => {
-    const a = z.array(item);
-    return max === undefined
-      ? a
-      : a.refine((xs) => xs.length <= max, { params: { tcCode: 'InvalidParameterValue.LimitExceeded' }, message: `at most ${max} values` });
-  },
-  obj: <S extends z.ZodRawShape>(shape: S) => z.strictObject(shape),
-  tag: () => z.strictObject({ Key: z.preprocess(toText, z.string()), Value: z.preprocess(toText, z.string()).optional() }),
-  filter: () => z.strictObject({ Name: z.preprocess(toText, z.string()), Values: z.array(z.preprocess(toText, z.string())) }),
-};
-
-/** Validates decoded parameters against an action's schema, answering with Tencent's codes. */
 export function validate<S extends z.ZodType>(schema: S, input: Record<string, unknown>): z.infer<S> {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const name = issue.path.map(String).join('.');
-  if (issue.code === 'unrecognized_keys') {
-    const key = [...issue.path.map(String), issue.keys[0]].join('.');
-    throw new TcError('UnknownParameter', `The parameter \`${key}\` is not recognized.`);
-  }
-  const tcCode = (issue as { params?: { tcCode?: string } }).params?.tcCode;
-  if (tcCode) throw new TcError(tcCode, `The value of \`${name}\` is invalid: ${issue.message}.`);
-  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
-    throw new TcError('MissingParameter', `The request is missing a required parameter \`${name}\`.`);
-  }
-  if (issue.code === 'invalid_type') {
-    throw new TcError('InvalidParameter', `The parameter \`${name}\` has the wrong type: ${issue.message}.`);
-  }
-  throw new TcError('InvalidParameterValue', `The value of \`${name}\` is invalid: ${issue.message}.`);
-}
-
-function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let v = input;
-  for (const p of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[p];
-  }
-  return v;
+  return worded(() => validateShared(schema, input));
 }

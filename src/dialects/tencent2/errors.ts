@@ -1,0 +1,99 @@
+/**
+ * The API 2.0 error table: every core error kind to its numeric code, codeDesc and message. The
+ * seeds name InvalidVpc.NotFound, InvalidNetworkInterface.NotFound, InvalidInstance.NotFound,
+ * InvalidNetworkInterface.AlreadyAssociated and InvalidNetworkInterface.NotAttached; the rest are
+ * spec §4.4's choices. Client-caused errors carry 4000, server-side 6000, ActionLocked 5100 (§2.4).
+ */
+import type { DomainError, DomainErrorData, DomainErrorKind } from '../../core/errors.ts';
+
+export interface Tc2ErrorBody {
+  code: number;
+  codeDesc: string;
+  message: string;
+}
+
+type Mapper<K extends DomainErrorKind> = (d: DomainErrorData[K], action: string) => Tc2ErrorBody;
+
+const client = (codeDesc: string, message: string): Tc2ErrorBody => ({ code: 4000, codeDesc, message });
+
+const NOT_FOUND: Record<string, string> = {
+  vpc: 'InvalidVpc.NotFound',
+  subnet: 'InvalidSubnet.NotFound',
+  eni: 'InvalidNetworkInterface.NotFound',
+  instance: 'InvalidInstance.NotFound',
+  zone: 'InvalidZone.NotFound',
+};
+
+const IN_USE: Record<string, string> = {
+  vpc: 'InvalidVpc.CannotDelete',
+  subnet: 'InvalidSubnet.CannotDelete',
+  // Sic: Tencent spells this one with a capital N.
+  eni: 'InvalidNetworkInterface.CanNotDelete',
+};
+
+const NAME_CODES: Record<string, string> = {
+  VpcName: 'InvalidVpcName',
+  SubnetName: 'InvalidSubnetName',
+  NetworkInterfaceName: 'InvalidNetworkInterfaceName',
+};
+
+const table: { [K in DomainErrorKind]: Mapper<K> } = {
+  InvalidValue: (d) =>
+    d.reason === 'tooLong' && NAME_CODES[d.field]
+      ? client(NAME_CODES[d.field]!, `(${d.field}) is longer than 60 characters.`)
+      : client('InvalidParameter', `(${d.field}) ${d.reason}${d.value === undefined ? '' : `: ${String(d.value)}`}.`),
+  NotFound: (d) => client(NOT_FOUND[d.resource] ?? 'InvalidParameter', `The ${d.resource} ${d.id} does not exist.`),
+  ResourceMismatch: (d) =>
+    d.resource === 'subnet'
+      ? client('InvalidSubnet.NotFound', `The subnet ${d.id} is not in ${d.expected}.`)
+      : client('InvalidParameter', `The ${d.resource} ${d.id} does not belong to ${d.expected}.`),
+  CidrNotAllowed: (d, action) => client(action === 'CreateVpc' ? 'InvalidVpcCidr' : 'InvalidSubnetCidr', `The CIDR block ${d.cidr} is not allowed.`),
+  CidrOutsideVpc: (d) => client('InvalidSubnetCidr', `The subnet CIDR block ${d.cidr} is not inside the VPC CIDR block ${d.vpcCidr}.`),
+  CidrOverlap: (d) => client('InvalidSubnet.Conflict', `The CIDR block ${d.cidr} overlaps the subnet ${d.otherId}.`),
+  ResourceInUse: (d) => client(IN_USE[d.resource] ?? 'InvalidPrivateIpAddress.InUse', `The ${d.resource} ${d.id} is in use: ${d.reason}.`),
+  VpcQuotaExceeded: (d) => client('VpcLimitExceeded', `The number of VPCs has reached the quota (${d.limit}).`),
+  SubnetQuotaExceeded: (d) => client('SubnetLimitExceeded', `The number of subnets in ${d.vpcId} has reached the quota (${d.limit}).`),
+  EniQuotaPerVpcExceeded: (d) => client('NetworkInterfaceLimitExceeded', `The number of ENIs in ${d.vpcId} has reached the quota (${d.limit}).`),
+  EniAlreadyAttached: (d) => client('InvalidNetworkInterface.AlreadyAssociated', `The ENI ${d.eniId} is already attached to ${d.instanceId}.`),
+  EniNotAttached: (d) => client('InvalidNetworkInterface.NotAttached', `The ENI ${d.eniId} is not attached to ${d.instanceId}.`),
+  PrimaryEniImmutable: (d, action) =>
+    action === 'DeleteNetworkInterface'
+      ? client('InvalidNetworkInterface.CanNotDelete', `The ENI ${d.eniId} is a primary ENI and cannot be deleted.`)
+      : client('UnsupportedOperation', `The ENI ${d.eniId} is a primary ENI and cannot be attached, detached or migrated.`),
+  EniInvalidState: (d) => client('UnsupportedOperation.InvalidState', `The ENI ${d.eniId} is in state ${d.state}.`),
+  EniBusy: (d) => ({ code: 5100, codeDesc: 'ActionLocked', message: `Another task (${d.taskId}) is running on ${d.eniId}; retry when it has finished.` }),
+  InstanceInvalidState: (d, action) =>
+    action === 'StartInstances' || action === 'StopInstances'
+      ? client('OperationConstraints.InvaildInstanceStatus', `The instance ${d.instanceId} is in state ${d.state}.`)
+      : client('UnsupportedOperation.InvalidState', `The instance ${d.instanceId} is in state ${d.state}; it must be running or stopped.`),
+  InstanceBusy: (d) => ({ code: 5100, codeDesc: 'ActionLocked', message: `Another task (${d.taskId}) is running on ${d.instanceId}; retry when it has finished.` }),
+  VpcMismatch: (d) => client('UnsupportedOperation.VpcMismatch', `The ENI ${d.eniId} and the instance ${d.instanceId} are in different VPCs.`),
+  ZoneMismatch: (d) => client('UnsupportedOperation.ZoneMismatch', `The ENI ${d.eniId} is in ${d.zone} but the instance is in ${d.instanceZone}.`),
+  UnsupportedInstanceFamily: (d) =>
+    client('UnsupportedOperation.UnsupportedInstanceFamily', `The instance type ${d.instanceType} of ${d.instanceId} does not support ENIs.`),
+  EniQuotaExceeded: (d) => client('NetworkInterfaceLimitExceeded', `The instance ${d.instanceId} already has its maximum of ${d.limit} ENIs.`),
+  IpQuotaExceeded: (d) => client('LimitExceeded', `The ENI ${d.eniId} would exceed its quota of ${d.limit} private IP addresses.`),
+  SubnetExhausted: (d) => client('ResourceInsufficient.Subnet', `The subnet ${d.subnetId} has no free IP address.`),
+  IpOutsideSubnet: (d) => client('InvalidParameter', `The address ${d.ip} is not in the subnet ${d.subnetId}.`),
+  IpReserved: (d) => client('InvalidParameter', `The address ${d.ip} is reserved by the system.`),
+  IpInUse: (d) => client('InvalidPrivateIpAddress.InUse', `The address ${d.ip} is already in use.`),
+  IpNotOnEni: (d) => client('InvalidParameter', `The address ${d.ip} is not on the ENI ${d.eniId}.`),
+  // Sic: lower-case "ip", as Tencent spells it.
+  PrimaryIpImmutable: (d) => client('InvalidPrivateip.IsPrimary', `The address ${d.ip} is a primary IP.`),
+  SubnetMismatch: (d) => client('InvalidParameter', `The address ${d.ip} can only move between ENIs of one subnet; ${d.eniId} is in another.`),
+  IdempotencyMismatch: (d) => client('InvalidParameter', `The token ${d.token} was already used with different parameters.`),
+  IdempotencyInProgress: (d) => ({ code: 5100, codeDesc: 'ActionLocked', message: `The request with token ${d.token} is still being processed.` }),
+  DataplaneFailure: (d) => ({ code: 5100, codeDesc: 'InternalError.ResourceOpFailed', message: `The operation ${d.operation} failed: ${d.detail}.` }),
+  Unavailable: () => ({ code: 6000, codeDesc: 'ServiceUnavailable', message: 'The service is temporarily unavailable. Please retry later.' }),
+  DryRunPassed: (d) => client('InvalidParameter', `Dry run of ${d.operation} passed.`),
+};
+
+export function tc2ErrorOf(err: DomainError, action: string): Tc2ErrorBody {
+  return (table[err.kind] as Mapper<DomainErrorKind>)(err.data, action);
+}
+
+/** A failed task's error as DescribeVpcTaskResult reports it in data.output (errorCode, errorMsg). */
+export function taskOutput(errorKind: string | null, message: string | null): { errorCode: number; errorMsg: string } {
+  if (errorKind === 'DataplaneFailure') return { errorCode: 5100, errorMsg: message ?? 'operation failed' };
+  return { errorCode: 6000, errorMsg: message ?? 'operation failed' };
+}
