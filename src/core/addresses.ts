@@ -3,6 +3,9 @@ import { fail } from './errors.ts';
 import { allocateIps, checkRequestedIp, formatIpv4, parseCidr, parseIpv4, usableCount } from './ipam.ts';
 import type { IpState, PrivateIp, Subnet } from './model.ts';
 import type { Repo } from '../store/repository.ts';
+import type { Core } from './context.ts';
+import { policyOf } from './naming.ts';
+import type { Provider } from './model.ts';
 
 export interface IpRequest {
   address: string;
@@ -23,7 +26,15 @@ export interface AddressPlan {
  * Validates named addresses (inside the subnet, not reserved, free, not repeated) and picks the
  * extra ones. Must run inside the write transaction that inserts them, so the "free" it sees holds.
  */
-export async function allocateAddresses(tx: Repo, subnet: Subnet, eniId: string, plan: AddressPlan): Promise<PrivateIp[]> {
+export async function allocateAddresses(
+  core: Pick<Core, 'catalog'>,
+  provider: Provider,
+  tx: Repo,
+  subnet: Subnet,
+  eniId: string,
+  plan: AddressPlan,
+): Promise<PrivateIp[]> {
+  const reserved = policyOf(core, provider).reservedAfterNetwork;
   const cidr = parseCidr(subnet.cidr);
   if (!cidr) throw new Error(`stored subnet ${subnet.id} has a bad CIDR ${subnet.cidr}`);
   await tx.lockSubnet(subnet.id);
@@ -33,7 +44,7 @@ export async function allocateAddresses(tx: Repo, subnet: Subnet, eniId: string,
   for (const r of plan.requested) {
     const ip = parseIpv4(r.address);
     if (ip === undefined) fail('InvalidValue', { field: 'PrivateIpAddress', reason: 'malformed', value: r.address });
-    const check = checkRequestedIp(cidr, ip);
+    const check = checkRequestedIp(cidr, ip, reserved);
     if (check === 'outside') fail('IpOutsideSubnet', { ip: r.address, subnetId: subnet.id });
     if (check === 'reserved') fail('IpReserved', { ip: r.address });
     if (seen.has(ip)) fail('InvalidValue', { field: 'PrivateIpAddress', reason: 'duplicate', value: r.address });
@@ -43,7 +54,7 @@ export async function allocateAddresses(tx: Repo, subnet: Subnet, eniId: string,
   }
   if (plan.extra > 0) {
     for (const ip of seen) used.add(ip);
-    const picked = allocateIps(cidr, used, plan.extra);
+    const picked = allocateIps(cidr, used, plan.extra, reserved);
     if (picked.length < plan.extra) fail('SubnetExhausted', { subnetId: subnet.id });
     for (const ip of picked) out.push(ipRecord(subnet.id, formatIpv4(ip), eniId, false, plan));
   }
@@ -54,6 +65,7 @@ function ipRecord(subnetId: string, address: string, eniId: string, primary: boo
   return { subnetId, address, eniId, primary, state: plan.state, description, qosLevel: plan.qosLevel };
 }
 
-export async function freeAddressCount(tx: Repo, subnet: Subnet): Promise<number> {
-  return usableCount(parseCidr(subnet.cidr)!) - (await tx.usedAddresses(subnet.id)).length;
+export async function freeAddressCount(core: Pick<Core, 'catalog'>, provider: Provider, tx: Repo, subnet: Subnet): Promise<number> {
+  const reserved = policyOf(core, provider).reservedAfterNetwork;
+  return usableCount(parseCidr(subnet.cidr)!, reserved) - (await tx.usedAddresses(subnet.id)).length;
 }

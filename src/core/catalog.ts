@@ -40,7 +40,31 @@ export interface InstanceTypeInfo {
   gpu?: number;
 }
 
+/**
+ * How a provider's cloud differs in kind, not in size: its id and MAC forms, whether ENIs are
+ * bound to a zone, which subnet addresses it reserves. Built in; not overridable by a catalog file.
+ */
+export interface ProviderPolicy {
+  /** Characters of [a-z0-9] after the prefix: Tencent `eni-1a2b3c4d` (8), JD Cloud `port-1a2b3c4d5e` (10). */
+  idLength: number;
+  prefixes: { vpc: string; subnet: string; eni: string; instance: string; routeTable: string; eip: string };
+  macPrefix: string;
+  /**
+   * Tencent: an ENI lives in its subnet's zone and attaches only to instances of that zone.
+   * JD Cloud: subnets are regional and an ENI attaches to any instance of its VPC; only an EIP on
+   * it brings a zone constraint.
+   */
+  eniZoneBound: boolean;
+  /** Whether a VPC may be created without a CIDR block (JD Cloud: empty means no restriction). */
+  vpcCidrOptional: boolean;
+  /** Addresses reserved right after the network address: Tencent the gateway (1); JD Cloud gateway and DHCP (2). */
+  reservedAfterNetwork: number;
+  /** Private IPs an ENI may hold while attached to no instance (primary included). */
+  ipsPerDetachedEni: number;
+}
+
 export interface ProviderCatalog {
+  policy: ProviderPolicy;
   regions: RegionInfo[];
   instanceTypes: InstanceTypeInfo[];
   defaultInstanceType: string;
@@ -148,6 +172,16 @@ function deepFreeze<T>(o: T): T {
 export const builtinCatalog: Catalog = deepFreeze({
   providers: {
     tencent: {
+      policy: {
+        idLength: 8,
+        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip' },
+        macPrefix: '20:90:6F',
+        eniZoneBound: true,
+        vpcCidrOptional: false,
+        reservedAfterNetwork: 1,
+        // DescribeNetworkInterfaceLimit on an ENI id reports 10 in Tencent's official example.
+        ipsPerDetachedEni: 10,
+      },
       regions: [
         tencentRegion('ap-guangzhou', '华南地区(广州)', 'South China(Guangzhou)', '广州', 'Guangzhou', 100000, [3, 4, 6, 7]),
         tencentRegion('ap-shanghai', '华东地区(上海)', 'East China(Shanghai)', '上海', 'Shanghai', 200000, [2, 3, 4, 5, 8]),
@@ -159,6 +193,16 @@ export const builtinCatalog: Catalog = deepFreeze({
       defaultInstanceType: 'S5.MEDIUM4',
     },
     jdcloud: {
+      policy: {
+        idLength: 10,
+        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip' },
+        macPrefix: 'FA:16:3E',
+        eniZoneBound: false,
+        vpcCidrOptional: true,
+        reservedAfterNetwork: 2,
+        // 1 primary + 20 secondary IPs, whatever the instance (JD ENI restrictions page).
+        ipsPerDetachedEni: 21,
+      },
       regions: [
         jdRegion('cn-north-1', '华北-北京', 'North China-Beijing', 'abc'),
         jdRegion('cn-east-1', '华东-宿迁', 'East China-Suqian', 'a'),

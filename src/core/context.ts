@@ -13,11 +13,6 @@ export interface Limits {
   subnetsPerVpc: number;
   /** ENIs per VPC; exceeding it is LimitExceeded.NetworkInterfaceLimitExceeded. Our choice: 1000. */
   enisPerVpc: number;
-  /**
-   * IPs on an ENI that is not attached to any instance. DescribeNetworkInterfaceLimit on an ENI id
-   * reports 10 in Tencent's official example, so we use 10 (unconfirmed beyond that example).
-   */
-  ipsPerDetachedEni: number;
   /** Addresses given per call in PrivateIpAddresses (Tencent: 10). */
   ipsPerCall: number;
 }
@@ -26,7 +21,6 @@ export const defaultLimits: Limits = {
   vpcsPerRegion: 20,
   subnetsPerVpc: 100,
   enisPerVpc: 1000,
-  ipsPerDetachedEni: 10,
   ipsPerCall: 10,
 };
 

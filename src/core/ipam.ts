@@ -90,24 +90,26 @@ export function isAllowedVpcCidr(c: Cidr): boolean {
 }
 
 /**
- * Network, gateway (network+1) and broadcast. Spec §6.4 infers 3 reserved addresses from
- * "/24 → 253 available"; which three is unconfirmed, these are the conventional ones.
+ * Network, the `afterNetwork` addresses after it (Tencent: the gateway; JD Cloud: gateway and
+ * DHCP) and broadcast. Tencent spec §6.4 infers 3 reserved addresses from "/24 → 253 available";
+ * which three is unconfirmed, these are the conventional ones.
  * Deduplicated so a /31 or /32 (never a valid subnet, but harmless) does not over-count.
  */
-export function reservedAddresses(c: Cidr): number[] {
-  return [...new Set([c.network, c.network + 1, lastAddress(c)])];
+export function reservedAddresses(c: Cidr, afterNetwork = 1): number[] {
+  const head = Array.from({ length: afterNetwork + 1 }, (_, i) => c.network + i);
+  return [...new Set([...head, lastAddress(c)])].filter((ip) => ip <= lastAddress(c));
 }
 
-export function usableCount(c: Cidr): number {
-  return Math.max(0, cidrSize(c) - reservedAddresses(c).length);
+export function usableCount(c: Cidr, afterNetwork = 1): number {
+  return Math.max(0, cidrSize(c) - reservedAddresses(c, afterNetwork).length);
 }
 
 export type IpCheck = 'ok' | 'outside' | 'reserved';
 
 /** Validity of a caller-chosen address; whether it is already taken is the caller's question. */
-export function checkRequestedIp(c: Cidr, ip: number): IpCheck {
+export function checkRequestedIp(c: Cidr, ip: number, afterNetwork = 1): IpCheck {
   if (!cidrContainsIp(c, ip)) return 'outside';
-  if (reservedAddresses(c).includes(ip)) return 'reserved';
+  if (reservedAddresses(c, afterNetwork).includes(ip)) return 'reserved';
   return 'ok';
 }
 
@@ -118,10 +120,10 @@ export function checkRequestedIp(c: Cidr, ip: number): IpCheck {
  * Walks upward from the first usable address and stops as soon as it has `count`, so the cost is
  * O(used + count) even in a /16: no range array is built.
  */
-export function allocateIps(c: Cidr, used: ReadonlySet<number>, count: number): number[] {
+export function allocateIps(c: Cidr, used: ReadonlySet<number>, count: number, afterNetwork = 1): number[] {
   const out: number[] = [];
   if (count <= 0) return out;
-  const reserved = new Set(reservedAddresses(c));
+  const reserved = new Set(reservedAddresses(c, afterNetwork));
   const last = lastAddress(c);
   for (let ip = c.network; ip <= last && out.length < count; ip++) {
     if (!reserved.has(ip) && !used.has(ip)) out.push(ip);

@@ -41,8 +41,9 @@ export function requireSameVpc(eni: Eni, instance: Instance): void {
   if (eni.vpcId !== instance.vpcId) fail('VpcMismatch', { eniId: eni.id, instanceId: instance.id });
 }
 
-export function requireSameZone(eni: Eni, instance: Instance): void {
-  if (eni.zone !== instance.zone) fail('ZoneMismatch', { eniId: eni.id, zone: eni.zone, instanceZone: instance.zone });
+/** Only where the provider binds ENIs to a zone (Tencent); JD Cloud subnets are regional. */
+export function requireSameZone(eni: Eni, instance: Instance, zoneBound = true): void {
+  if (zoneBound && eni.zone !== instance.zone) fail('ZoneMismatch', { eniId: eni.id, zone: eni.zone, instanceZone: instance.zone });
 }
 
 export function requireEniCapable(instance: Instance, type: InstanceTypeInfo): void {

@@ -22,6 +22,7 @@ import {
 } from '../rules.ts';
 import type { EniQuery, Repo } from '../../store/repository.ts';
 import { accept } from './accept.ts';
+import { newId, policyOf } from '../naming.ts';
 
 export interface CreateEniInput {
   vpcId: string;
@@ -61,8 +62,8 @@ export async function createEni(core: Core, scope: Scope, input: CreateEniInput,
       if ((await tx.countEnisIn('vpc_id', vpc.id)) >= core.limits.enisPerVpc) {
         fail('EniQuotaPerVpcExceeded', { vpcId: vpc.id, limit: core.limits.enisPerVpc });
       }
-      const id = core.ids.id('eni');
-      let ipLimit = core.limits.ipsPerDetachedEni;
+      const id = newId(core, scope.provider, 'eni');
+      let ipLimit = policyOf(core, scope.provider).ipsPerDetachedEni;
       let target: { instance: Instance; type: InstanceTypeInfo; deviceIndex: number } | undefined;
       const draft = { id, vpcId: vpc.id, zone: subnet.zone } as Eni;
       if (input.attachTo) {
@@ -72,7 +73,7 @@ export async function createEni(core: Core, scope: Scope, input: CreateEniInput,
         requireInstanceAcceptsEni(instance, action);
         await requireIdle(tx, { kind: 'instance', id: instance.id });
         requireSameVpc(draft, instance);
-        requireSameZone(draft, instance);
+        requireSameZone(draft, instance, policyOf(core, scope.provider).eniZoneBound);
         requireEniCapable(instance, type);
         await requireEniQuota(tx, instance, type, input.attachTo.attachType);
         ipLimit = input.attachTo.attachType === 1 ? type.extendIpQuota : type.ipQuota;
@@ -84,7 +85,7 @@ export async function createEni(core: Core, scope: Scope, input: CreateEniInput,
       const extra = (requested.length ? 0 : 1) + (input.secondaryCount ?? 0);
       requireIpQuota({ id }, requested.length + extra, ipLimit);
       const qosLevel = input.qosLevel ?? 'DEFAULT';
-      const ips = await allocateAddresses(tx, subnet, id, { requested, extra, qosLevel, state: 'PENDING' });
+      const ips = await allocateAddresses(core, scope.provider, tx, subnet, id, { requested, extra, qosLevel, state: 'PENDING' });
       if (!requested.length && ips[0]) ips[0].primary = true;
       const now = core.clock.now();
       const eni: Eni = {
@@ -96,7 +97,7 @@ export async function createEni(core: Core, scope: Scope, input: CreateEniInput,
         zone: subnet.zone,
         name: input.name,
         description: input.description ?? '',
-        mac: await uniqueMac(core, tx),
+        mac: await uniqueMac(core, scope, tx),
         primary: false,
         state: 'PENDING',
         instanceId: null,
@@ -281,7 +282,7 @@ export async function assignIps(core: Core, scope: Scope, input: AssignIpsInput,
       const count = addresses.length + (input.secondaryCount ?? 0);
       requireIpQuota(eni, eni.ips.length + count, await ipLimitOf(core, tx, scope, eni));
       const subnet = (await tx.getSubnet(scope, eni.subnetId))!;
-      const ips = await allocateAddresses(tx, subnet, eni.id, {
+      const ips = await allocateAddresses(core, scope.provider, tx, subnet, eni.id, {
         requested: addresses.map((a) => ({ ...a, primary: false })),
         extra: input.secondaryCount ?? 0,
         qosLevel: input.qosLevel ?? eni.qosLevel,
@@ -407,7 +408,7 @@ async function requireCanReceive(
   requireInstanceAcceptsEni(instance, operation);
   await requireIdle(tx, { kind: 'instance', id: instance.id });
   requireSameVpc(eni, instance);
-  requireSameZone(eni, instance);
+  requireSameZone(eni, instance, policyOf(core, scope.provider).eniZoneBound);
   const type = instanceTypeOf(core, scope, instance);
   requireEniCapable(instance, type);
   await requireEniQuota(tx, instance, type, attachType);
@@ -430,9 +431,10 @@ export function instanceTypeOf(core: Core, scope: Scope, instance: Instance): In
 
 async function ipLimitOf(core: Core, tx: Repo, scope: Scope, eni: Eni): Promise<number> {
   const holder = eni.instanceId ?? eni.targetInstanceId;
-  if (!holder) return core.limits.ipsPerDetachedEni;
+  const detached = policyOf(core, scope.provider).ipsPerDetachedEni;
+  if (!holder) return detached;
   const instance = await tx.getInstance(scope, holder);
-  if (!instance) return core.limits.ipsPerDetachedEni;
+  if (!instance) return detached;
   const type = instanceTypeOf(core, scope, instance);
   return eni.attachType === 1 ? type.extendIpQuota : type.ipQuota;
 }
@@ -445,9 +447,9 @@ export function nextDeviceIndex(used: number[]): number {
   return i;
 }
 
-export async function uniqueMac(core: Core, tx: Repo): Promise<string> {
+export async function uniqueMac(core: Core, scope: Scope, tx: Repo): Promise<string> {
   for (;;) {
-    const mac = core.ids.mac();
+    const mac = core.ids.mac(policyOf(core, scope.provider).macPrefix);
     if (!(await tx.macExists(mac))) return mac;
   }
 }

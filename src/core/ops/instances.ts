@@ -8,6 +8,7 @@ import { allocateAddresses } from '../addresses.ts';
 import { requireIdle, requireInstanceState, requireMaxLength, requireSubnetInVpc } from '../rules.ts';
 import { accept } from './accept.ts';
 import { uniqueMac } from './enis.ts';
+import { newId, policyOf } from '../naming.ts';
 
 export interface RunInstancesInput {
   zone: string;
@@ -41,11 +42,13 @@ export async function runInstances(core: Core, scope: Scope, input: RunInstances
       const subnet = await tx.getSubnet(scope, input.subnetId);
       if (!subnet) fail('NotFound', { resource: 'subnet', id: input.subnetId });
       requireSubnetInVpc(subnet, vpc.id);
-      if (subnet.zone !== input.zone) fail('ResourceMismatch', { resource: 'subnet', id: subnet.id, expected: input.zone });
+      if (policyOf(core, scope.provider).eniZoneBound && subnet.zone !== input.zone) {
+        fail('ResourceMismatch', { resource: 'subnet', id: subnet.id, expected: input.zone });
+      }
       const now = core.clock.now();
       const ids: string[] = [];
       for (let n = 0; n < input.count; n++) {
-        const id = core.ids.id('ins');
+        const id = newId(core, scope.provider, 'instance');
         const instance: Instance = {
           id,
           accountId: scope.accountId,
@@ -67,9 +70,9 @@ export async function runInstances(core: Core, scope: Scope, input: RunInstances
           createdAt: now,
         };
         await tx.insertInstance(instance);
-        const eniId = core.ids.id('eni');
+        const eniId = newId(core, scope.provider, 'eni');
         const requested = input.privateIps?.[n];
-        const ips = await allocateAddresses(tx, subnet, eniId, {
+        const ips = await allocateAddresses(core, scope.provider, tx, subnet, eniId, {
           requested: requested ? [{ address: requested, primary: true }] : [],
           extra: requested ? 0 : 1,
           qosLevel: 'DEFAULT',
@@ -85,7 +88,7 @@ export async function runInstances(core: Core, scope: Scope, input: RunInstances
           zone: subnet.zone,
           name: 'Primary ENI',
           description: '',
-          mac: await uniqueMac(core, tx),
+          mac: await uniqueMac(core, scope, tx),
           primary: true,
           state: 'AVAILABLE',
           instanceId: id,

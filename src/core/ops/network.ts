@@ -5,6 +5,7 @@ import { findZone } from '../catalog.ts';
 import { cidrSize, cidrsOverlap, cidrWithin, isAllowedVpcCidr, parseCidr } from '../ipam.ts';
 import type { Scope, Subnet, Tag, Vpc } from '../model.ts';
 import { requireMaxLength } from '../rules.ts';
+import { newId, policyOf } from '../naming.ts';
 import { freeAddressCount } from '../addresses.ts';
 import type { Repo } from '../../store/repository.ts';
 
@@ -24,19 +25,21 @@ const DEFAULT_DNS = ['183.60.82.98', '183.60.83.1'];
 
 export async function createVpc(core: Core, scope: Scope, input: CreateVpcInput, _meta: RequestMeta): Promise<Vpc & { subnets: SubnetView[] }> {
   requireMaxLength('VpcName', input.name, 60, 'bytes');
-  const cidr = parseCidr(input.cidr);
-  if (!cidr) fail('InvalidValue', { field: 'CidrBlock', reason: 'malformed', value: input.cidr });
-  if (!isAllowedVpcCidr(cidr)) fail('CidrNotAllowed', { cidr: input.cidr });
+  // JD Cloud VPCs may have no CIDR block at all: then only their subnets' blocks are checked.
+  const noCidr = input.cidr === '' && policyOf(core, scope.provider).vpcCidrOptional;
+  const cidr = noCidr ? undefined : parseCidr(input.cidr);
+  if (!noCidr && !cidr) fail('InvalidValue', { field: 'CidrBlock', reason: 'malformed', value: input.cidr });
+  if (cidr && !isAllowedVpcCidr(cidr)) fail('CidrNotAllowed', { cidr: input.cidr });
   if ((input.dnsServers?.length ?? 0) > 4) fail('InvalidValue', { field: 'DnsServers', reason: 'limitExceeded' });
   return core.store.write(async (tx) => {
     const existing = await tx.listVpcs(scope);
     if (existing.length >= core.limits.vpcsPerRegion) fail('VpcQuotaExceeded', { limit: core.limits.vpcsPerRegion });
     const vpc: Vpc = {
-      id: core.ids.id('vpc'),
+      id: newId(core, scope.provider, 'vpc'),
       accountId: scope.accountId,
       region: scope.region,
       name: input.name,
-      cidr: cidr.text,
+      cidr: cidr?.text ?? '',
       isDefault: false,
       enableMulticast: input.enableMulticast ?? false,
       dnsServers: input.dnsServers?.length ? input.dnsServers : DEFAULT_DNS,
@@ -98,16 +101,23 @@ async function addSubnets(core: Core, tx: Repo, scope: Scope, vpc: Vpc, specs: S
     const cidr = parseCidr(input.cidr);
     if (!cidr) fail('InvalidValue', { field: 'CidrBlock', reason: 'malformed', value: input.cidr });
     if (cidr.prefix < 16 || cidr.prefix > 28) fail('InvalidValue', { field: 'CidrBlock', reason: 'range', value: input.cidr });
-    const zone = findZone(core.catalog, scope.provider, input.zone);
-    if (!zone || zone.region.region !== scope.region) fail('NotFound', { resource: 'zone', id: input.zone });
-    if (!cidrWithin(cidr, parseCidr(vpc.cidr)!)) fail('CidrOutsideVpc', { cidr: input.cidr, vpcCidr: vpc.cidr });
+    if (policyOf(core, scope.provider).eniZoneBound) {
+      const zone = findZone(core.catalog, scope.provider, input.zone);
+      if (!zone || zone.region.region !== scope.region) fail('NotFound', { resource: 'zone', id: input.zone });
+    } else if (input.zone !== '') {
+      // Regional subnets (JD Cloud) carry no zone.
+      fail('InvalidValue', { field: 'Zone', reason: 'range', value: input.zone });
+    }
+    if (vpc.cidr === '' ? !isAllowedVpcCidr(cidr) : !cidrWithin(cidr, parseCidr(vpc.cidr)!)) {
+      fail('CidrOutsideVpc', { cidr: input.cidr, vpcCidr: vpc.cidr });
+    }
     const siblings = await tx.listSubnets(scope, vpc.id);
     if (siblings.length >= core.limits.subnetsPerVpc) fail('SubnetQuotaExceeded', { vpcId: vpc.id, limit: core.limits.subnetsPerVpc });
     for (const s of siblings) {
       if (cidrsOverlap(cidr, parseCidr(s.cidr)!)) fail('CidrOverlap', { cidr: input.cidr, otherId: s.id });
     }
     const subnet: Subnet = {
-      id: core.ids.id('subnet'),
+      id: newId(core, scope.provider, 'subnet'),
       accountId: scope.accountId,
       region: scope.region,
       vpcId: vpc.id,
@@ -115,26 +125,26 @@ async function addSubnets(core: Core, tx: Repo, scope: Scope, vpc: Vpc, specs: S
       cidr: cidr.text,
       zone: input.zone,
       isDefault: false,
-      routeTableId: core.ids.id('rtb'),
+      routeTableId: newId(core, scope.provider, 'routeTable'),
       networkAclId: '',
       tags: input.tags ?? [],
       createdAt: core.clock.now(),
     };
     await tx.insertSubnet(subnet);
-    out.push(await withCounts(tx, subnet));
+    out.push(await withCounts(core, scope, tx, subnet));
   }
   return out;
 }
 
-async function withCounts(tx: Repo, s: Subnet): Promise<SubnetView> {
+async function withCounts(core: Core, scope: Scope, tx: Repo, s: Subnet): Promise<SubnetView> {
   const total = cidrSize(parseCidr(s.cidr)!);
-  return { ...s, totalIpCount: total, availableIpCount: await freeAddressCount(tx, s) };
+  return { ...s, totalIpCount: total, availableIpCount: await freeAddressCount(core, scope.provider, tx, s) };
 }
 
 export async function listSubnets(core: Core, scope: Scope, vpcId?: string): Promise<SubnetView[]> {
   return core.store.read(async (tx) => {
     const subnets = await tx.listSubnets(scope, vpcId);
-    return Promise.all(subnets.map((s) => withCounts(tx, s)));
+    return Promise.all(subnets.map((s) => withCounts(core, scope, tx, s)));
   });
 }
 
