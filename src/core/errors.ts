@@ -3,12 +3,19 @@
  * vendor's code, message and status in one total table, so the compiler reports a forgotten kind.
  */
 
-export type ResourceKind = 'vpc' | 'subnet' | 'eni' | 'instance' | 'task' | 'zone' | 'instanceType' | 'ip' | 'region';
+export type ResourceKind = 'vpc' | 'subnet' | 'eni' | 'instance' | 'task' | 'zone' | 'instanceType' | 'ip' | 'region' | 'eip';
 
 export interface DomainErrorData {
   /** A request parameter failed a rule that is not about a resource (bad CIDR, name too long...). */
   InvalidValue: { field: string; reason: 'malformed' | 'tooLong' | 'range' | 'duplicate' | 'empty' | 'limitExceeded'; value?: unknown };
   NotFound: { resource: ResourceKind; id: string };
+  /**
+   * The resource exists but belongs to another account. Only vendors with a documented permission
+   * error show this (JD Cloud "No NetworkInterface permissions."); the others answer it as NotFound.
+   */
+  PermissionDenied: { resource: ResourceKind; id: string };
+  /** An elastic IP bound to the ENI is tied to a zone other than the instance's. */
+  EipZoneMismatch: { eipId: string; az: string; instanceZone: string };
   /** A resource exists but does not belong with another one named in the same request. */
   ResourceMismatch: { resource: ResourceKind; id: string; expected: string };
   CidrNotAllowed: { cidr: string };

@@ -138,8 +138,26 @@ export interface Eni {
   tags: Tag[];
   qosLevel: string;
   trunking: boolean;
+  /** Deleted together with the instance it is attached to (JD Cloud `autoDelete`); primary ENIs always are. */
+  autoDelete: boolean;
   createdAt: number;
   ips: PrivateIp[];
+}
+
+/** A public address that can be bound to one private IP of an ENI. */
+export interface ElasticIp {
+  id: string;
+  accountId: string;
+  region: string;
+  address: string;
+  bandwidthMbps: number;
+  /** The line provider (JD Cloud `provider`: bgp...). */
+  isp: string;
+  /** '' means usable in every zone; otherwise the ENI's instance must be in this zone. */
+  az: string;
+  eniId: string | null;
+  privateIp: string | null;
+  createdAt: number;
 }
 
 export type TaskStatus = 'RUNNING' | 'SUCCESS' | 'FAILED';

@@ -4,7 +4,7 @@
  */
 import type { InstanceTypeInfo } from './catalog.ts';
 import { fail } from './errors.ts';
-import type { AttachType, Eni, Instance, Subnet } from './model.ts';
+import type { AttachType, ElasticIp, Eni, Instance, Subnet } from './model.ts';
 import type { Repo } from '../store/repository.ts';
 
 /** Invariant 3: the primary ENI is created and destroyed with its instance, never moved alone. */
@@ -44,6 +44,13 @@ export function requireSameVpc(eni: Eni, instance: Instance): void {
 /** Only where the provider binds ENIs to a zone (Tencent); JD Cloud subnets are regional. */
 export function requireSameZone(eni: Eni, instance: Instance, zoneBound = true): void {
   if (zoneBound && eni.zone !== instance.zone) fail('ZoneMismatch', { eniId: eni.id, zone: eni.zone, instanceZone: instance.zone });
+}
+
+/** An EIP tied to a zone may only be on an ENI of an instance in that zone ('' = every zone). */
+export function requireEipZone(eips: ElasticIp[], instance: Instance): void {
+  for (const eip of eips) {
+    if (eip.az !== '' && eip.az !== instance.zone) fail('EipZoneMismatch', { eipId: eip.id, az: eip.az, instanceZone: instance.zone });
+  }
 }
 
 export function requireEniCapable(instance: Instance, type: InstanceTypeInfo): void {

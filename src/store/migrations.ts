@@ -158,5 +158,27 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         void sql;
       },
     },
+    '0002_auto_delete_and_eips': {
+      async up(db: Kysely<any>) {
+        // JD Cloud: a secondary ENI may be deleted together with its instance.
+        await db.schema.alterTable('enis').addColumn('auto_delete', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .createTable('elastic_ips')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('region', 'text', (c) => c.notNull())
+          // A public address is held once in the whole cloud.
+          .addColumn('address', 'text', (c) => c.notNull().unique())
+          .addColumn('bandwidth_mbps', 'integer', (c) => c.notNull())
+          .addColumn('isp', 'text', (c) => c.notNull())
+          .addColumn('az', 'text', (c) => c.notNull())
+          .addColumn('eni_id', 'text')
+          .addColumn('private_ip', 'text')
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('elastic_ips_scope').on('elastic_ips').columns(['account_id', 'region']).execute();
+        await db.schema.createIndex('elastic_ips_eni').on('elastic_ips').column('eni_id').execute();
+      },
+    },
   };
 }

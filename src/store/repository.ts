@@ -3,11 +3,13 @@
  * PostgreSQL run the same statements. A Repo is bound to one open transaction.
  */
 import type { Kysely } from 'kysely';
-import type { Account, ApiKey, Eni, Instance, PrivateIp, Scope, Subnet, Task, Vpc } from '../core/model.ts';
+import type { Account, ApiKey, ElasticIp, Eni, Instance, PrivateIp, Scope, Subnet, Task, Vpc } from '../core/model.ts';
 import type { Database } from './schema.ts';
 import {
   accountFromRow,
   accountToRow,
+  eipFromRow,
+  eipToRow,
   eniFromRow,
   eniToRow,
   instanceFromRow,
@@ -263,6 +265,7 @@ export class Repo {
     await this.db.updateTable('enis').set(rest).where('id', '=', id).execute();
   }
   async deleteEni(id: string): Promise<void> {
+    await this.unbindEipsOf(id);
     await this.db.deleteFrom('private_ips').where('eni_id', '=', id).execute();
     await this.db.deleteFrom('enis').where('id', '=', id).execute();
   }
@@ -321,11 +324,59 @@ export class Repo {
   }
   async deleteIps(subnetId: string, addresses: string[]): Promise<void> {
     if (!addresses.length) return;
+    // An EIP on a released address is unbound automatically (Tencent spec §4.16).
+    await this.db.updateTable('elastic_ips').set({ eni_id: null, private_ip: null }).where('private_ip', 'in', addresses).where('eni_id', 'in', this.db.selectFrom('private_ips').select('eni_id').where('subnet_id', '=', subnetId).where('address', 'in', addresses)).execute();
     await this.db.deleteFrom('private_ips').where('subnet_id', '=', subnetId).where('address', 'in', addresses).execute();
   }
   async macExists(mac: string): Promise<boolean> {
     const r = await this.db.selectFrom('enis').select('id').where('mac', '=', mac).executeTakeFirst();
     return r !== undefined;
+  }
+
+  /** Whether the ENI exists under another account: vendors with a permission error say so. */
+  async eniOwnedElsewhere(id: string, accountId: string): Promise<boolean> {
+    const r = await this.db.selectFrom('enis').select('id').where('id', '=', id).where('account_id', '!=', accountId).executeTakeFirst();
+    return r !== undefined;
+  }
+
+  // ---- elastic IPs ----------------------------------------------------------------------------
+
+  async insertEip(e: ElasticIp): Promise<void> {
+    await this.db.insertInto('elastic_ips').values(eipToRow(e)).execute();
+  }
+  async listEips(scope: Scope, ids?: string[]): Promise<ElasticIp[]> {
+    let q = this.db
+      .selectFrom('elastic_ips')
+      .selectAll()
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region);
+    if (ids) {
+      if (!ids.length) return [];
+      q = q.where('id', 'in', ids);
+    }
+    return (await q.orderBy('created_at').orderBy('id').execute()).map(eipFromRow);
+  }
+  async eipsOfEni(eniId: string): Promise<ElasticIp[]> {
+    return (await this.db.selectFrom('elastic_ips').selectAll().where('eni_id', '=', eniId).orderBy('id').execute()).map(eipFromRow);
+  }
+  async updateEip(e: ElasticIp): Promise<void> {
+    const { id, ...rest } = eipToRow(e);
+    await this.db.updateTable('elastic_ips').set(rest).where('id', '=', id).execute();
+  }
+  async deleteEip(id: string): Promise<void> {
+    await this.db.deleteFrom('elastic_ips').where('id', '=', id).execute();
+  }
+  async eipAddressTaken(address: string): Promise<boolean> {
+    return (await this.db.selectFrom('elastic_ips').select('id').where('address', '=', address).executeTakeFirst()) !== undefined;
+  }
+  /** Addresses whose ENI goes away are released from it, never deleted with it. */
+  async unbindEipsOf(eniId: string, addresses?: string[]): Promise<void> {
+    let q = this.db.updateTable('elastic_ips').set({ eni_id: null, private_ip: null }).where('eni_id', '=', eniId);
+    if (addresses) {
+      if (!addresses.length) return;
+      q = q.where('private_ip', 'in', addresses);
+    }
+    await q.execute();
   }
 
   // ---- tasks ---------------------------------------------------------------------------------

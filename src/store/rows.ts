@@ -1,9 +1,10 @@
 /** Conversions between domain objects and the rows of schema.ts. */
-import type { Account, ApiKey, Eni, Instance, PrivateIp, Subnet, Task, Vpc } from '../core/model.ts';
+import type { Account, ApiKey, ElasticIp, Eni, Instance, PrivateIp, Subnet, Task, Vpc } from '../core/model.ts';
 import type { Selectable } from 'kysely';
 import type {
   AccountsTable,
   ApiKeysTable,
+  ElasticIpsTable,
   EnisTable,
   InstancesTable,
   PrivateIpsTable,
@@ -186,8 +187,34 @@ export const eniFromRow = (r: Selectable<EnisTable>, ips: PrivateIp[]): Eni => (
   tags: json(r.tags),
   qosLevel: r.qos_level,
   trunking: bool(r.trunking),
+  autoDelete: bool(r.auto_delete),
   createdAt: num(r.created_at),
   ips,
+});
+
+export const eipFromRow = (r: Selectable<ElasticIpsTable>): ElasticIp => ({
+  id: r.id,
+  accountId: r.account_id,
+  region: r.region,
+  address: r.address,
+  bandwidthMbps: num(r.bandwidth_mbps),
+  isp: r.isp,
+  az: r.az,
+  eniId: r.eni_id,
+  privateIp: r.private_ip,
+  createdAt: num(r.created_at),
+});
+export const eipToRow = (e: ElasticIp): ElasticIpsTable => ({
+  id: e.id,
+  account_id: e.accountId,
+  region: e.region,
+  address: e.address,
+  bandwidth_mbps: e.bandwidthMbps,
+  isp: e.isp,
+  az: e.az,
+  eni_id: e.eniId,
+  private_ip: e.privateIp,
+  created_at: e.createdAt,
 });
 export const eniToRow = (e: Eni): EnisTable => ({
   id: e.id,
@@ -210,6 +237,7 @@ export const eniToRow = (e: Eni): EnisTable => ({
   tags: JSON.stringify(e.tags),
   qos_level: e.qosLevel,
   trunking: bit(e.trunking),
+  auto_delete: bit(e.autoDelete),
   created_at: e.createdAt,
 });
 

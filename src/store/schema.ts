@@ -91,6 +91,20 @@ export interface EnisTable {
   tags: string;
   qos_level: string;
   trunking: number;
+  auto_delete: number;
+  created_at: number;
+}
+
+export interface ElasticIpsTable {
+  id: string;
+  account_id: string;
+  region: string;
+  address: string;
+  bandwidth_mbps: number;
+  isp: string;
+  az: string;
+  eni_id: string | null;
+  private_ip: string | null;
   created_at: number;
 }
 
@@ -143,4 +157,5 @@ export interface Database {
   private_ips: PrivateIpsTable;
   tasks: TasksTable;
   idempotency: IdempotencyTable;
+  elastic_ips: ElasticIpsTable;
 }

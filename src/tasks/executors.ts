@@ -74,12 +74,12 @@ export const executors: Record<TaskKind, Executor> = {
       await withEni(tx, scope, p.eniId, (e) => ({ ...settle(e), instanceId: p.instanceId, targetInstanceId: null, attachedAt: now }));
     },
     async rollback(tx, scope, task) {
-      await withEni(tx, scope, (task.payload as P).eniId, (e) => ({ ...settle(e), targetInstanceId: null, deviceIndex: null, attachType: 0 }));
+      await withEni(tx, scope, (task.payload as P).eniId, (e) => ({ ...settle(e), targetInstanceId: null, deviceIndex: null, attachType: 0, autoDelete: false }));
     },
   },
   'eni.detach': {
     async complete(tx, scope, task) {
-      await withEni(tx, scope, (task.payload as P).eniId, (e) => ({ ...settle(e), instanceId: null, deviceIndex: null, attachedAt: null, attachType: 0 }));
+      await withEni(tx, scope, (task.payload as P).eniId, (e) => ({ ...settle(e), instanceId: null, deviceIndex: null, attachedAt: null, attachType: 0, autoDelete: false }));
     },
     async rollback(tx, scope, task) {
       await withEni(tx, scope, (task.payload as P).eniId, settle);
@@ -147,10 +147,11 @@ export const executors: Record<TaskKind, Executor> = {
       for (const id of (task.payload as P).instanceIds as string[]) {
         for (const eniId of await tx.enisLinkedTo(id)) {
           await withEni(tx, scope, eniId, (e) =>
-            e.primary
+            e.primary || (e.autoDelete && e.instanceId === id)
               ? null
-              : // Secondary ENIs outlive the instance and come back detached (spec §5.5 choice).
-                { ...settle(e), instanceId: null, targetInstanceId: null, deviceIndex: null, attachedAt: null, attachType: 0 },
+              : // Other secondary ENIs outlive the instance and come back detached (Tencent spec §5.5
+                // choice; JD Cloud autoDelete=false, spec §6.5).
+                { ...settle(e), instanceId: null, targetInstanceId: null, deviceIndex: null, attachedAt: null, attachType: 0, autoDelete: false },
           );
         }
         await tx.deleteInstance(id);

@@ -106,6 +106,7 @@ const eni = (id: string, sub: Subnet, addresses: string[], over: Partial<Eni> = 
   tags: [],
   qosLevel: 'DEFAULT',
   trunking: false,
+  autoDelete: false,
   createdAt: T0,
   ips: addresses.map((a, i) => ip(sub.id, a, id, i === 0)),
   ...over,

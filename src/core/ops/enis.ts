@@ -19,6 +19,7 @@ import {
   requireSecondary,
   requireSubnetInVpc,
   requireUnattached,
+  requireEipZone,
 } from '../rules.ts';
 import type { EniQuery, Repo } from '../../store/repository.ts';
 import { accept } from './accept.ts';
@@ -36,7 +37,7 @@ export interface CreateEniInput {
   tags?: Tag[];
   trunking?: boolean;
   /** CreateAndAttach: the instance the new ENI goes to. */
-  attachTo?: { instanceId: string; attachType: AttachType };
+  attachTo?: { instanceId: string; attachType: AttachType; autoDelete?: boolean };
 }
 
 export interface AcceptedEni {
@@ -109,6 +110,7 @@ export async function createEni(core: Core, scope: Scope, input: CreateEniInput,
         tags: input.tags ?? [],
         qosLevel,
         trunking: input.trunking ?? false,
+        autoDelete: input.attachTo?.autoDelete ?? false,
         createdAt: now,
         ips,
       };
@@ -167,6 +169,8 @@ export interface AttachInput {
   eniId: string;
   instanceId: string;
   attachType: AttachType;
+  /** Delete the ENI with the instance (JD Cloud); off unless asked. */
+  autoDelete?: boolean;
 }
 
 export async function attachEni(core: Core, scope: Scope, input: AttachInput, meta: RequestMeta): Promise<{ taskId: string; replayed: boolean }> {
@@ -184,6 +188,7 @@ export async function attachEni(core: Core, scope: Scope, input: AttachInput, me
         state: 'ATTACHING',
         targetInstanceId: instance.id,
         attachType: input.attachType,
+        autoDelete: input.autoDelete ?? false,
         deviceIndex: nextDeviceIndex(await tx.usedDeviceIndexes(instance.id)),
       });
       const task = await accept(core, tx, scope, meta, 'eni.attach', { eniId: eni.id, instanceId: instance.id }, [eni.id, instance.id]);
@@ -412,11 +417,15 @@ async function requireCanReceive(
   const type = instanceTypeOf(core, scope, instance);
   requireEniCapable(instance, type);
   await requireEniQuota(tx, instance, type, attachType);
+  requireEipZone(await tx.eipsOfEni(eni.id), instance);
   return type;
 }
 
 export async function mustGetEni(tx: Repo, scope: Scope, id: string): Promise<Eni> {
-  return (await tx.getEni(scope, id)) ?? fail('NotFound', { resource: 'eni', id });
+  const eni = await tx.getEni(scope, id);
+  if (eni) return eni;
+  if (await tx.eniOwnedElsewhere(id, scope.accountId)) fail('PermissionDenied', { resource: 'eni', id });
+  return fail('NotFound', { resource: 'eni', id });
 }
 
 export async function mustGetInstance(tx: Repo, scope: Scope, id: string): Promise<Instance> {
@@ -465,5 +474,24 @@ export async function requireEnisInVpc(core: Core, scope: Scope, vpcId: string, 
       const eni = await tx.getEni(scope, id);
       if (!eni || eni.vpcId !== vpcId) fail('NotFound', { resource: 'eni', id });
     }
+  });
+}
+
+/**
+ * Whether attached secondary ENIs go with the instance when it is deleted (JD Cloud
+ * modifyInstanceNetworkAttribute). Every ENI named must be a secondary attached to the instance.
+ */
+export async function setAutoDelete(core: Core, scope: Scope, instanceId: string, entries: Array<{ eniId: string; autoDelete: boolean }>): Promise<void> {
+  await core.store.write(async (tx) => {
+    await tx.lock({ instances: [instanceId], enis: entries.map((e) => e.eniId) });
+    const instance = await mustGetInstance(tx, scope, instanceId);
+    const enis: Eni[] = [];
+    for (const entry of entries) {
+      const eni = await mustGetEni(tx, scope, entry.eniId);
+      requireSecondary(eni);
+      requireAttachedTo(eni, instance.id);
+      enis.push({ ...eni, autoDelete: entry.autoDelete });
+    }
+    for (const eni of enis) await tx.updateEni(eni);
   });
 }

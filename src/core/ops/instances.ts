@@ -100,6 +100,8 @@ export async function runInstances(core: Core, scope: Scope, input: RunInstances
           tags: [],
           qosLevel: 'DEFAULT',
           trunking: false,
+          // The primary ENI always goes with its instance.
+          autoDelete: true,
           createdAt: now,
           ips,
         };

@@ -43,6 +43,8 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
       ? client(NAME_CODES[d.field]!, `(${d.field}) is longer than 60 characters.`)
       : client('InvalidParameter', `(${d.field}) ${d.reason}${d.value === undefined ? '' : `: ${String(d.value)}`}.`),
   NotFound: (d) => client(NOT_FOUND[d.resource] ?? 'InvalidParameter', `The ${d.resource} ${d.id} does not exist.`),
+  PermissionDenied: (d, action) => table.NotFound({ resource: d.resource, id: d.id }, action),
+  EipZoneMismatch: (d) => client('UnsupportedOperation.ZoneMismatch', `The EIP ${d.eipId} is bound to ${d.az}, not ${d.instanceZone}.`),
   ResourceMismatch: (d) =>
     d.resource === 'subnet'
       ? client('InvalidSubnet.NotFound', `The subnet ${d.id} is not in ${d.expected}.`)

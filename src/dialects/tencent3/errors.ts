@@ -62,6 +62,9 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
     if (d.resource === 'zone') return e('InvalidParameterValue', `The zone \`${d.id}\` is not in this region.`);
     return e('ResourceNotFound', `The resource \`${d.id}\` does not exist.`);
   },
+  // Tencent documents no permission error for another account's resource: it does not exist here.
+  PermissionDenied: (d, c) => table.NotFound({ resource: d.resource, id: d.id }, c),
+  EipZoneMismatch: (d) => e('UnsupportedOperation.ZoneMismatch', `The EIP \`${d.eipId}\` is bound to ${d.az}, not ${d.instanceZone}.`),
   ResourceMismatch: (d, c) => {
     if (c.product === 'cvm') {
       return d.expected.startsWith('vpc-')

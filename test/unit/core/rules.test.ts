@@ -43,6 +43,7 @@ const eni = (over: Partial<Eni> = {}): Eni => ({
   tags: [],
   qosLevel: 'DEFAULT',
   trunking: false,
+  autoDelete: false,
   createdAt: 0,
   ips: [],
   ...over,

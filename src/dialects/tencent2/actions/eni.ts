@@ -125,12 +125,25 @@ export const eni2Actions = {
     params: p2.obj({ vpcId: p2.str(), networkInterfaceId: p2.str(), oldInstanceId: p2.str(), newInstanceId: p2.str() }),
     async run(ctx, p) {
       await requireEnisInVpc(ctx.core, ctx.scope, p.vpcId, [p.networkInterfaceId]);
-      const out = await migrateEni(
-        ctx.core,
-        ctx.scope,
-        { eniId: p.networkInterfaceId, sourceInstanceId: p.oldInstanceId, destinationInstanceId: p.newInstanceId, attachType: 0 },
-        ctx.meta,
-      );
+      let out;
+      try {
+        out = await migrateEni(
+          ctx.core,
+          ctx.scope,
+          { eniId: p.networkInterfaceId, sourceInstanceId: p.oldInstanceId, destinationInstanceId: p.newInstanceId, attachType: 0 },
+          ctx.meta,
+        );
+      } catch (e) {
+        // An ENI already on newInstanceId is also "not on oldInstanceId"; spec §4.4 answers the more
+        // specific AlreadyAssociated, which the seed lists for Migrate.
+        if (isDomainError(e) && e.kind === 'EniNotAttached') {
+          const [eni] = await listEnis(ctx.core, ctx.scope, { ids: [p.networkInterfaceId] });
+          if (eni && (eni.instanceId ?? eni.targetInstanceId) === p.newInstanceId) {
+            fail('EniAlreadyAttached', { eniId: eni.id, instanceId: p.newInstanceId });
+          }
+        }
+        throw e;
+      }
       return taskAnswer(ctx, out.taskId);
     },
   }),

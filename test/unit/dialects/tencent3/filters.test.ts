@@ -33,7 +33,7 @@ const eni = (o: Partial<Eni> & Pick<Eni, 'id'>): Eni => ({
   accountId: 'acc-1', region: 'ap-guangzhou', vpcId: 'vpc-aaaa0001', subnetId: 'subnet-aaaa0001',
   zone: 'ap-guangzhou-3', name: '', description: '', mac: '20:90:6F:00:00:01', primary: false,
   state: 'AVAILABLE', instanceId: null, targetInstanceId: null, deviceIndex: null, attachType: 0,
-  attachedAt: null, securityGroupIds: [], tags: [], qosLevel: 'DEFAULT', trunking: false, createdAt: T0, ips: [],
+  attachedAt: null, securityGroupIds: [], tags: [], qosLevel: 'DEFAULT', trunking: false, autoDelete: false, createdAt: T0, ips: [],
   ...o,
 });
 

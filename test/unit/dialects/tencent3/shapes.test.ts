@@ -21,7 +21,7 @@ const baseEni: Eni = {
   subnetId: 'subnet-aaaa0001', zone: 'ap-guangzhou-3', name: 'web', description: 'web eni',
   mac: '20:90:6F:2A:11:3D', primary: false, state: 'AVAILABLE', instanceId: null, targetInstanceId: null,
   deviceIndex: null, attachType: 0, attachedAt: null, securityGroupIds: ['sg-aaaa0001'],
-  tags: [{ key: 'env', value: 'prod' }], qosLevel: 'DEFAULT', trunking: false, createdAt: T0,
+  tags: [{ key: 'env', value: 'prod' }], qosLevel: 'DEFAULT', trunking: false, autoDelete: false, createdAt: T0,
   // Secondary listed first on purpose: the shape must put the primary IP first.
   ips: [ip('10.0.1.20', false, { description: 'second', state: 'PENDING', qosLevel: 'AU' }), ip('10.0.1.10', true)],
 };
