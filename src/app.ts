@@ -12,6 +12,7 @@ import { createAccount } from './core/ops/accounts.ts';
 import { SimDriver, parseFaults } from './dataplane/sim.ts';
 import { Tencent3Dialect, LIMITS } from './dialects/tencent3/dialect.ts';
 import { Tencent2Dialect } from './dialects/tencent2/dialect.ts';
+import { JdcloudDialect } from './dialects/jdcloud/dialect.ts';
 import { buildServer } from './http/server.ts';
 import { openStore } from './store/open.ts';
 import { TaskEngine } from './tasks/engine.ts';
@@ -75,7 +76,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     replay: new ReplayCache(clock, 2 * 300_000),
     log: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => logger[level](data, msg),
   };
-  const dialects = { tencent3: new Tencent3Dialect(common), tencent2: new Tencent2Dialect(common) };
+  const dialects = { tencent3: new Tencent3Dialect(common), tencent2: new Tencent2Dialect(common), jdcloud: new JdcloudDialect(common) };
   const server = buildServer({ store, dialects, logger, bodyLimit: LIMITS.jsonBody });
   await server.listen({ host: cfg.host, port: cfg.port });
   const address = server.server.address();

@@ -61,6 +61,11 @@ export interface ProviderPolicy {
   reservedAfterNetwork: number;
   /** Private IPs an ENI may hold while attached to no instance (primary included). */
   ipsPerDetachedEni: number;
+  /**
+   * Tencent documents CreateNetworkInterface as asynchronous (State PENDING, then AVAILABLE). JD
+   * Cloud's ENI has no state a client could wait on, so its creation completes in the request.
+   */
+  eniCreateAsync: boolean;
 }
 
 export interface ProviderCatalog {
@@ -181,6 +186,7 @@ export const builtinCatalog: Catalog = deepFreeze({
         reservedAfterNetwork: 1,
         // DescribeNetworkInterfaceLimit on an ENI id reports 10 in Tencent's official example.
         ipsPerDetachedEni: 10,
+        eniCreateAsync: true,
       },
       regions: [
         tencentRegion('ap-guangzhou', '华南地区(广州)', 'South China(Guangzhou)', '广州', 'Guangzhou', 100000, [3, 4, 6, 7]),
@@ -202,6 +208,7 @@ export const builtinCatalog: Catalog = deepFreeze({
         reservedAfterNetwork: 2,
         // 1 primary + 20 secondary IPs, whatever the instance (JD ENI restrictions page).
         ipsPerDetachedEni: 21,
+        eniCreateAsync: false,
       },
       regions: [
         jdRegion('cn-north-1', '华北-北京', 'North China-Beijing', 'abc'),

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
 import type { Dialect, RequestFacts, WireRequest } from './wire.ts';
 import { API2_PATH } from '../dialects/tencent2/dialect.ts';
+import { JD_PATH_PREFIX } from '../dialects/jdcloud/dialect.ts';
 
 /** `http://host/path?q` → `/path?q`; an origin-form target is returned as it is. */
 function originForm(url: string): string {
@@ -25,7 +26,7 @@ function pathOf(url: string): string {
 
 export interface ServerOptions {
   store: Store;
-  dialects: { tencent3: Dialect; tencent2: Dialect };
+  dialects: { tencent3: Dialect; tencent2: Dialect; jdcloud: Dialect };
   logger: Logger;
   /** Largest body any dialect accepts (API 3.0 JSON: 10 MB); dialects apply their own lower limits. */
   bodyLimit: number;
@@ -58,8 +59,15 @@ export function buildServer(o: ServerOptions) {
     }
   });
 
-  /** API 2.0 lives at /v2/index.php; everything else on `/` is API 3.0 (routing by action, spec §1.6). */
-  const pick = (req: FastifyRequest): Dialect => (pathOf(req.raw.url ?? '/') === API2_PATH ? o.dialects.tencent2 : o.dialects.tencent3);
+  /**
+   * JD Cloud's REST paths start /v1/regions/; Tencent API 2.0 lives at /v2/index.php; everything
+   * else is Tencent API 3.0, routed by action (spec §1.6).
+   */
+  const pick = (req: FastifyRequest): Dialect => {
+    const path = pathOf(req.raw.url ?? '/');
+    if (path.startsWith(JD_PATH_PREFIX)) return o.dialects.jdcloud;
+    return path === API2_PATH ? o.dialects.tencent2 : o.dialects.tencent3;
+  };
 
   app.setErrorHandler(async (err, req, reply) => {
     const dialect = pick(req);

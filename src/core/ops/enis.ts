@@ -81,13 +81,18 @@ export async function createEni(core: Core, scope: Scope, input: CreateEniInput,
         target = { instance, type, deviceIndex: nextDeviceIndex(await tx.usedDeviceIndexes(instance.id)) };
       }
       const hasPrimary = addresses.some((a) => a.primary);
-      // Without a primary named, the first named address is the primary; with none named, one is picked.
-      const requested = addresses.map((a, i) => ({ ...a, primary: hasPrimary ? !!a.primary : i === 0 }));
-      const extra = (requested.length ? 0 : 1) + (input.secondaryCount ?? 0);
+      // Addresses all marked secondary leave the primary to the pool; unmarked ones make the first
+      // the primary; with none named, the primary is picked from the pool.
+      const allSecondary = addresses.length > 0 && addresses.every((a) => a.primary === false);
+      const requested = addresses.map((a, i) => ({ ...a, primary: hasPrimary ? !!a.primary : !allSecondary && i === 0 }));
+      const primaryFromPool = !requested.some((r) => r.primary);
+      const extra = (primaryFromPool ? 1 : 0) + (input.secondaryCount ?? 0);
       requireIpQuota({ id }, requested.length + extra, ipLimit);
       const qosLevel = input.qosLevel ?? 'DEFAULT';
-      const ips = await allocateAddresses(core, scope.provider, tx, subnet, id, { requested, extra, qosLevel, state: 'PENDING' });
-      if (!requested.length && ips[0]) ips[0].primary = true;
+      // Sync or async is decided here, once, by the provider (policy.eniCreateAsync).
+      const async = policyOf(core, scope.provider).eniCreateAsync || input.attachTo !== undefined;
+      const ips = await allocateAddresses(core, scope.provider, tx, subnet, id, { requested, extra, qosLevel, state: async ? 'PENDING' : 'AVAILABLE' });
+      if (primaryFromPool) ips[requested.length]!.primary = true;
       const now = core.clock.now();
       const eni: Eni = {
         id,
@@ -100,7 +105,7 @@ export async function createEni(core: Core, scope: Scope, input: CreateEniInput,
         description: input.description ?? '',
         mac: await uniqueMac(core, scope, tx),
         primary: false,
-        state: 'PENDING',
+        state: async ? 'PENDING' : 'AVAILABLE',
         instanceId: null,
         targetInstanceId: target?.instance.id ?? null,
         deviceIndex: target?.deviceIndex ?? null,
@@ -115,6 +120,7 @@ export async function createEni(core: Core, scope: Scope, input: CreateEniInput,
         ips,
       };
       await tx.insertEni(eni);
+      if (!async) return { eni, taskId: '' };
       const resources = target ? [eni.id, target.instance.id] : [eni.id];
       const task = await accept(core, tx, scope, meta, 'eni.create', { eniId: eni.id }, resources);
       return { eni, taskId: task.id };

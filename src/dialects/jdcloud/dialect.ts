@@ -1,0 +1,128 @@
+/**
+ * JD Cloud OpenAPI (`/v1/regions/{regionId}/…`): REST routes for vm and vpc, JDCLOUD2-HMAC-SHA256
+ * over the raw request, a date window and nonce replay check, `{requestId, result}` answers and
+ * errors as real HTTP statuses with `error.code` equal to the status (spec §3).
+ */
+import { findRegion } from '../../core/catalog.ts';
+import type { Core } from '../../core/context.ts';
+import { isDomainError } from '../../core/errors.ts';
+import { findCredential } from '../../auth/keys.ts';
+import { parseJd2Authorization, parseJdDatetime, verifyJd2 } from '../../auth/jdcloud2.ts';
+import type { RateLimiter } from '../../auth/rateLimiter.ts';
+import type { ReplayCache } from '../../auth/replayCache.ts';
+import { formPairs, type Dialect, type RequestFacts, type WireRequest, type WireResponse } from '../../http/wire.ts';
+import { ParamError, unflatten, validate } from '../shared/params.ts';
+import { route } from './actions/index.ts';
+import { jdErrorOf } from './errors.ts';
+import { JdError, accessError, invalidArgument, notFound } from './jdError.ts';
+
+export const JD_PATH_PREFIX = '/v1/regions/';
+
+/**
+ * The gateway's clock-skew window and replay rules are unconfirmed (spec §2.2 step 7); we allow
+ * ±15 minutes and refuse a nonce seen before within that window.
+ */
+const WINDOW_MS = 15 * 60_000;
+/** JD documents no per-API rate; our choice per account and operation. */
+const RATE = 100;
+
+export interface JdcloudOptions {
+  core: Core;
+  rateLimiter: RateLimiter | undefined;
+  replay: ReplayCache;
+  log?: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => void;
+}
+
+/** `requestId`s look like `c2hmmaan8w06w19qcdfuic4w03f7ft2d` (32 lower-case characters). */
+const jdRequestId = (uuid: string) => uuid.replace(/-/g, '');
+
+export class JdcloudDialect implements Dialect {
+  readonly name = 'jdcloud';
+
+  constructor(private readonly o: JdcloudOptions) {}
+
+  transportFailure(kind: 'tooLarge' | 'internal', facts: RequestFacts): WireResponse {
+    return this.error(facts, kind === 'tooLarge' ? new JdError(400, 'INVALID_ARGUMENT', 'Request body too large') : new JdError(500, 'INTERNAL', 'Internal server error'));
+  }
+
+  async handle(req: WireRequest, facts: RequestFacts): Promise<WireResponse> {
+    try {
+      let decodedPath: string;
+      try {
+        decodedPath = decodeURIComponent(req.path);
+      } catch {
+        throw invalidArgument('Malformed path');
+      }
+      const authHeader = req.headers.authorization;
+      const auth = authHeader ? parseJd2Authorization(authHeader) : undefined;
+      const matched = route(req.method.toUpperCase(), decodedPath, auth?.service);
+      if (!matched) throw notFound(`No route for ${req.method} ${decodedPath}`);
+      facts.action = matched.op;
+
+      // ---- authentication (spec §2.2) --------------------------------------------------------
+      if (!auth) throw accessError(authHeader ? 'Invalid Authorization header' : 'Missing Authorization header');
+      if (auth.service !== matched.def.service) throw accessError(`Credential scope service ${auth.service} does not match ${matched.def.service}`);
+      if (auth.region !== matched.region) throw accessError(`Credential scope region ${auth.region} does not match ${matched.region}`);
+      const at = parseJdDatetime(req.headers['x-jdcloud-date']?.trim() ?? '');
+      if (at === undefined) throw accessError('Missing or malformed x-jdcloud-date');
+      if (Math.abs(this.o.core.clock.now() - at) > WINDOW_MS) throw accessError('Request date out of range');
+      const cred = await findCredential(this.o.core.store, auth.accessKey);
+      if (!cred || cred.account.provider !== 'jdcloud') throw accessError('Invalid access key');
+      const signed = { method: req.method.toUpperCase(), rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body };
+      if (!verifyJd2(cred.key.secretKey, signed, auth)) throw accessError('sign result is not same [gw]');
+      // A nonce is a UUID per request: seen again, the request is a replay.
+      if (this.o.replay.checkAndRecord(`jd|${auth.accessKey}|${req.headers['x-jdcloud-nonce'] ?? ''}`)) {
+        throw accessError('Nonce already used: the request is a replay');
+      }
+      facts.accountId = cred.account.id;
+
+      // ---- the operation -----------------------------------------------------------------------
+      if (!findRegion(this.o.core.catalog, 'jdcloud', matched.region)) throw invalidArgument(`Invalid regionId '${matched.region}'`);
+      if (this.o.rateLimiter && !this.o.rateLimiter.take(`jd:${cred.account.id}:${matched.op}`, RATE)) {
+        throw new JdError(429, 'RATE_LIMIT', `Requests to ${matched.op} exceed ${RATE} per second`);
+      }
+      const query = validate(matched.def.query, unflatten(formPairs(req.rawQuery)));
+      const body = validate(matched.def.body, this.body(req, matched.def.method));
+      const scope = { accountId: cred.account.id, provider: cred.account.provider, region: matched.region };
+      const result = await matched.def.run({ core: this.o.core, scope, account: cred.account, meta: { requestId: facts.requestId } }, { id: matched.id, body, query });
+      facts.code = '200';
+      const requestId = jdRequestId(facts.requestId);
+      return { status: 200, headers: { 'content-type': 'application/json', 'x-jdcloud-request-id': requestId }, body: result ? { requestId, result } : { requestId } };
+    } catch (e) {
+      return this.error(facts, e);
+    }
+  }
+
+  private body(req: WireRequest, method: string): Record<string, unknown> {
+    if (method === 'GET' || method === 'DELETE') return {};
+    const text = req.body.toString('utf8').trim();
+    if (text === '') return {};
+    let v: unknown;
+    try {
+      v = JSON.parse(text);
+    } catch {
+      throw invalidArgument('The request body is not valid JSON');
+    }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument('The request body must be a JSON object');
+    return v as Record<string, unknown>;
+  }
+
+  private error(facts: RequestFacts, err: unknown): WireResponse {
+    let e: JdError;
+    if (err instanceof JdError) e = err;
+    else if (err instanceof ParamError) e = invalidArgument(err.message.replace(/`/g, "'"));
+    else if (isDomainError(err)) e = jdErrorOf(err, facts.action ?? '');
+    else {
+      this.o.log?.('error', 'internal error', { requestId: facts.requestId, error: err instanceof Error ? err.stack : String(err) });
+      e = new JdError(500, 'INTERNAL', 'Internal server error');
+    }
+    facts.code = String(e.httpCode);
+    const requestId = jdRequestId(facts.requestId);
+    // Node looks at the HTTP status, Go and Terraform at error.code: they must agree (spec §3.2).
+    return {
+      status: e.httpCode,
+      headers: { 'content-type': 'application/json', 'x-jdcloud-request-id': requestId },
+      body: { requestId, error: { code: e.httpCode, status: e.status, message: e.message } },
+    };
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The JD Cloud error table: every core error kind to an HTTP status, status string and message.
+ * Messages the seed documents are used exactly ("Conflict with underlay task xx", "NetworkInterface
+ * has been attached on other device", ...); the others are our wording in the same style (spec §8).
+ */
+import type { DomainError, DomainErrorData, DomainErrorKind } from '../../core/errors.ts';
+import { JdError } from './jdError.ts';
+
+type Mapper<K extends DomainErrorKind> = (d: DomainErrorData[K], op: string) => JdError;
+
+const invalid = (m: string) => new JdError(400, 'INVALID_ARGUMENT', m);
+const precondition = (m: string) => new JdError(400, 'FAILED_PRECONDITION', m);
+const notFound = (m: string) => new JdError(404, 'NOT_FOUND', m);
+const quota = (m: string) => new JdError(429, 'QUOTA_EXCEEDED', m);
+
+/** JD's names for resources in messages. */
+const NAMES: Record<string, string> = {
+  vpc: 'Vpc',
+  subnet: 'Subnet',
+  eni: 'NetworkInterface',
+  instance: 'Instance',
+  instanceType: 'InstanceType',
+  eip: 'ElasticIp',
+  zone: 'Az',
+  task: 'Task',
+  ip: 'Ip',
+  region: 'Region',
+};
+
+/** JD's lower-case instance statuses (spec §6.1). */
+export const JD_STATUS: Record<string, string> = {
+  PENDING: 'pending',
+  LAUNCH_FAILED: 'error',
+  RUNNING: 'running',
+  STOPPED: 'stopped',
+  STARTING: 'starting',
+  STOPPING: 'stopping',
+  REBOOTING: 'rebooting',
+  TERMINATING: 'deleting',
+};
+
+const table: { [K in DomainErrorKind]: Mapper<K> } = {
+  InvalidValue: (d) => invalid(`Invalid parameter ${d.field}${d.value === undefined ? '' : ` '${String(d.value)}'`}: ${d.reason}`),
+  NotFound: (d, op) => {
+    if (d.resource === 'instance') return notFound(`Instance '${d.id}' not found.`);
+    // createNetworkInterface documents this exact text for its subnet (spec §4.13).
+    if (d.resource === 'subnet' && op === 'createNetworkInterface') return notFound(`Resource 'subnetId' not found`);
+    if (d.resource === 'zone') return invalid(`Invalid az '${d.id}'`);
+    return notFound(`${NAMES[d.resource] ?? d.resource} '${d.id}' not found`);
+  },
+  // The seed's permission error for an ENI the caller may not use (another account's).
+  PermissionDenied: (d) => (d.resource === 'eni' ? precondition('No NetworkInterface permissions.') : notFound(`${NAMES[d.resource]} '${d.id}' not found`)),
+  EipZoneMismatch: (d) => precondition(`ElasticIp '${d.eipId}' and instance are not in the same az`),
+  ResourceMismatch: (d) => invalid(`${NAMES[d.resource] ?? d.resource} '${d.id}' does not belong to '${d.expected}'`),
+  CidrNotAllowed: (d) => invalid(`Invalid addressPrefix '${d.cidr}': it must be inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 with a mask of 16 to 28`),
+  CidrOutsideVpc: (d) => invalid(`Subnet addressPrefix '${d.cidr}' is not inside the vpc addressPrefix '${d.vpcCidr}'`),
+  CidrOverlap: (d) => invalid(`Subnet addressPrefix '${d.cidr}' overlaps subnet '${d.otherId}'`),
+  ResourceInUse: (d) =>
+    d.resource === 'ip' ? new JdError(409, 'ALREADY_EXISTS', `Resource '${d.id}' already be used`) : precondition(`${NAMES[d.resource] ?? d.resource} '${d.id}' is in use: ${d.reason}`),
+  VpcQuotaExceeded: () => quota('Vpc quota limit exceeded'),
+  SubnetQuotaExceeded: () => quota('Subnet quota limit exceeded'),
+  EniQuotaPerVpcExceeded: () => quota('NetworkInterface quota limit exceeded'),
+  EniAlreadyAttached: () => precondition('NetworkInterface has been attached on other device'),
+  EniNotAttached: (d) => precondition(`NetworkInterface '${d.eniId}' is not attached to instance '${d.instanceId}'`),
+  PrimaryEniImmutable: (_d, op) =>
+    op === 'detachNetworkInterface'
+      ? precondition("Can't detach primaryNetworkInterface")
+      : op === 'deleteNetworkInterface'
+        ? precondition("Can't delete primaryNetworkInterface")
+        : // A primary NIC is by definition attached to its instance (spec §4.1 gap; our choice).
+          precondition('NetworkInterface has been attached on other device'),
+  EniInvalidState: (d) => precondition(`Invalid networkInterface status ${d.state.toLowerCase()}`),
+  EniBusy: (d) => precondition(`Conflict with underlay task ${d.taskId}`),
+  InstanceInvalidState: (d, op) =>
+    op === 'deleteInstance'
+      ? precondition(`Invalid instance status '${JD_STATUS[d.state] ?? d.state}'`)
+      : precondition(`Invalid instance status ${JD_STATUS[d.state] ?? d.state}`),
+  InstanceBusy: (d) => precondition(`Conflict with underlay task ${d.taskId}`),
+  VpcMismatch: (d) => precondition(`NetworkInterface '${d.eniId}' and instance '${d.instanceId}' are not in the same vpc`),
+  ZoneMismatch: (d) => precondition(`NetworkInterface '${d.eniId}' and instance are not in the same az`),
+  UnsupportedInstanceFamily: (d) => precondition(`Flavor constraints. InstanceType '${d.instanceType}' does not support networkInterfaces`),
+  EniQuotaExceeded: () => precondition('Flavor constraints. NetworkInterface limit exceeded'),
+  IpQuotaExceeded: (d) => precondition(`NetworkInterface '${d.eniId}' can hold at most ${d.limit} private ips`),
+  SubnetExhausted: () => precondition('Available Ip in segments not enough'),
+  IpOutsideSubnet: (d) => invalid(`Ip '${d.ip}' is not in subnet '${d.subnetId}'`),
+  IpReserved: (d) => invalid(`Ip '${d.ip}' is reserved`),
+  IpInUse: (d, op) => new JdError(409, 'ALREADY_EXISTS', `Resource '${op === 'assignSecondaryIps' ? 'secondaryIp' : 'primaryIp'}' already be used: ${d.ip}`),
+  IpNotOnEni: (d) => invalid(`Ip '${d.ip}' is not on networkInterface '${d.eniId}'`),
+  PrimaryIpImmutable: (d) => invalid(`Ip '${d.ip}' is the primary ip and cannot be unassigned`),
+  SubnetMismatch: (d) => invalid(`Ip '${d.ip}' can only move between networkInterfaces of one subnet`),
+  IdempotencyMismatch: (d) => invalid(`clientToken '${d.token}' was already used with other parameters`),
+  IdempotencyInProgress: (d) => new JdError(409, 'ABORTED', `The request with clientToken '${d.token}' is still in progress`),
+  DataplaneFailure: () => new JdError(500, 'INTERNAL', 'Internal server error'),
+  Unavailable: () => new JdError(503, 'UNAVAILABLE', 'Service unavailable, please retry later'),
+  DryRunPassed: (d) => invalid(`Dry run of ${d.operation} passed`),
+};
+
+export function jdErrorOf(err: DomainError, op: string): JdError {
+  return (table[err.kind] as Mapper<DomainErrorKind>)(err.data, op);
+}
