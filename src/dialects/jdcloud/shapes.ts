@@ -72,7 +72,7 @@ function instanceEni(e: Eni, eips: ElasticIp[]): Record<string, unknown> {
   };
 }
 
-export function instanceShape(i: Instance, enis: Eni[], eips: ElasticIp[], type: InstanceTypeInfo | undefined): Record<string, unknown> {
+export function instanceShape(i: Instance, enis: Eni[], eips: ElasticIp[]): Record<string, unknown> {
   const primary = enis.find((e) => e.primary);
   const secondaries = enis.filter((e) => !e.primary && e.instanceId === i.id).sort((a, b) => (a.deviceIndex ?? 0) - (b.deviceIndex ?? 0));
   const primaryIp = primary ? primaryOf(primary)?.address ?? '' : '';
@@ -100,9 +100,7 @@ export function instanceShape(i: Instance, enis: Eni[], eips: ElasticIp[], type:
     faultDomain: '',
     tags: i.tags.map((t) => ({ key: t.key, value: t.value })),
     chargeOnStopped: 'keepCharging',
-    cpu: type?.cpu,
   };
-  delete out.cpu;
   // The doc example omits the key when there are none.
   if (secondaries.length) {
     out.secondaryNetworkInterfaces = secondaries.map((e) => ({ deviceIndex: jdDeviceIndex(e), autoDelete: e.autoDelete, networkInterface: instanceEni(e, eips) }));

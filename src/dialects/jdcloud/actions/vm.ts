@@ -1,5 +1,5 @@
 /** JD Cloud vm operations (spec §4.1–4.10). Each acts on one instance; changes go through tasks. */
-import { findInstanceType, findZone } from '../../../core/catalog.ts';
+import { findZone } from '../../../core/catalog.ts';
 import { fail } from '../../../core/errors.ts';
 import { associateEipToInstance, listEips } from '../../../core/ops/eips.ts';
 import { attachEni, detachEni, listEnis, setAutoDelete } from '../../../core/ops/enis.ts';
@@ -96,7 +96,7 @@ export const vmOps = {
       const instance = await mustInstance(ctx, id);
       const enis = await listEnis(ctx.core, ctx.scope, { instanceId: id });
       const eips = await listEips(ctx.core, ctx.scope);
-      return { instance: instanceShape(instance, enis, eips, findInstanceType(ctx.core.catalog, 'jdcloud', instance.instanceType)) };
+      return { instance: instanceShape(instance, enis, eips) };
     },
   }),
   describeInstances: jdAction({
@@ -108,9 +108,7 @@ export const vmOps = {
     async run(ctx, { query }) {
       const { all, enis, eips } = await filteredInstances(ctx, filterMap(query, INSTANCE_FILTERS));
       return {
-        instances: jdPage(all, query).map((i) =>
-          instanceShape(i, enis.filter((e) => e.instanceId === i.id), eips, findInstanceType(ctx.core.catalog, 'jdcloud', i.instanceType)),
-        ),
+        instances: jdPage(all, query).map((i) => instanceShape(i, enis.filter((e) => e.instanceId === i.id), eips)),
         totalCount: all.length,
       };
     },
