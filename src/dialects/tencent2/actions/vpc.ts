@@ -1,7 +1,6 @@
 /** API 2.0 VPC and subnet actions (spec §3.1–3.6). */
 import { createSubnets, createVpc, deleteSubnet, deleteVpc, listSubnets, listVpcs } from '../../../core/ops/network.ts';
 import { listEnis } from '../../../core/ops/enis.ts';
-import { listInstances } from '../../../core/ops/instances.ts';
 import { action2, p2, pageOf, sortBy } from '../action.ts';
 import { subnet2Shape, vpc2Shape, zoneById, zoneIdOf } from '../shapes.ts';
 import { PUBLIC } from '../tc2Error.ts';
@@ -129,8 +128,9 @@ export const vpc2Actions = {
       if (p.subnetName) subnets = subnets.filter((s) => s.name.includes(p.subnetName!));
       if (p.zoneIds?.length) subnets = subnets.filter((s) => p.zoneIds!.includes(zoneIdOf(ctx.core.catalog, s.zone)));
       subnets = sortBy(subnets, (s) => (p.orderField === 'subnetName' ? s.name : s.createdAt), p.orderDirection);
+      // Devices are counted as in DescribeVpcEx (ENIs, primaries included: every instance once, plus
+      // its secondary ENIs), so a VPC's vpcDeviceNum is the sum of its subnets' vpcDevices.
       const enis = await listEnis(ctx.core, ctx.scope);
-      const instances = await listInstances(ctx.core, ctx.scope);
       return {
         totalCount: subnets.length,
         data: pageOf(subnets, p.offset, p.limit).map((s) =>
@@ -138,7 +138,7 @@ export const vpc2Actions = {
             ctx.core.catalog,
             s,
             vpcs.find((v) => v.id === s.vpcId),
-            enis.filter((e) => e.subnetId === s.id).length + instances.filter((i) => i.subnetId === s.id).length,
+            enis.filter((e) => e.subnetId === s.id).length,
           ),
         ),
       };
