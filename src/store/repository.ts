@@ -76,6 +76,15 @@ export class Repo {
     await this.db.selectFrom('subnets').select('id').where('id', '=', id).forUpdate().execute();
   }
 
+  /**
+   * Holds an elastic IP while a request reads and changes its binding: without it two PostgreSQL
+   * transactions both see it unbound and both "associate" it. Taken last, after lock().
+   */
+  async lockEip(id: string): Promise<void> {
+    if (!this.rowLocks) return;
+    await this.db.selectFrom('elastic_ips').select('id').where('id', '=', id).forUpdate().execute();
+  }
+
   /** Holds a task row while it is being finished, so a node reclaiming it skips it meanwhile. */
   async lockTask(id: string): Promise<void> {
     if (!this.rowLocks) return;
@@ -315,6 +324,13 @@ export class Repo {
       .execute();
   }
   async moveIp(subnetId: string, address: string, eniId: string, state: PrivateIp['state']): Promise<void> {
+    // An elastic IP bound to the address moves with it.
+    await this.db
+      .updateTable('elastic_ips')
+      .set({ eni_id: eniId })
+      .where('private_ip', '=', address)
+      .where('eni_id', 'in', this.db.selectFrom('private_ips').select('eni_id').where('subnet_id', '=', subnetId).where('address', '=', address))
+      .execute();
     await this.db
       .updateTable('private_ips')
       .set({ eni_id: eniId, state })

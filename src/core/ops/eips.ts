@@ -62,10 +62,14 @@ export async function listEips(core: Core, scope: Scope, ids?: string[]): Promis
   return core.store.read((tx) => tx.listEips(scope, ids));
 }
 
+/** The EIP, locked for the rest of the write and read again under the lock, so its binding is current. */
 async function mustGetEip(tx: Repo, scope: Scope, ref: { id?: string; address?: string }): Promise<ElasticIp> {
+  const notFound = () => fail('NotFound', { resource: 'eip', id: ref.id ?? ref.address ?? '' });
   const all = await tx.listEips(scope, ref.id ? [ref.id] : undefined);
-  const eip = all.find((e) => (ref.id ? e.id === ref.id : e.address === ref.address));
-  return eip ?? fail('NotFound', { resource: 'eip', id: ref.id ?? ref.address ?? '' });
+  const found = all.find((e) => (ref.id ? e.id === ref.id : e.address === ref.address)) ?? notFound();
+  await tx.lockEip(found.id);
+  const [eip] = await tx.listEips(scope, [found.id]);
+  return eip ?? notFound();
 }
 
 export async function deleteEip(core: Core, scope: Scope, id: string): Promise<void> {
@@ -98,6 +102,8 @@ export async function associateEipToInstance(core: Core, scope: Scope, instanceI
     const instance = await mustGetInstance(tx, scope, instanceId);
     const primary = (await tx.listEnis(scope, { instanceId: instance.id })).find((e) => e.primary);
     if (!primary) fail('NotFound', { resource: 'eni', id: `primary ENI of ${instance.id}` });
+    // Like the ENI form: one binding change per ENI at a time (instance before ENI keeps the lock order).
+    await tx.lock({ enis: [primary.id] });
     await bind(tx, scope, primary, { ...input, privateIp: undefined });
   });
 }

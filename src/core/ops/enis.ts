@@ -81,10 +81,10 @@ export async function createEni(core: Core, scope: Scope, input: CreateEniInput,
         target = { instance, type, deviceIndex: nextDeviceIndex(await tx.usedDeviceIndexes(instance.id)) };
       }
       const hasPrimary = addresses.some((a) => a.primary);
-      // Addresses all marked secondary leave the primary to the pool; unmarked ones make the first
-      // the primary; with none named, the primary is picked from the pool.
-      const allSecondary = addresses.length > 0 && addresses.every((a) => a.primary === false);
-      const requested = addresses.map((a, i) => ({ ...a, primary: hasPrimary ? !!a.primary : !allSecondary && i === 0 }));
+      // Without a primary named, the first address not marked secondary is the primary; when every
+      // address is marked secondary (or none is named), the primary is picked from the pool.
+      const firstUnmarked = addresses.findIndex((a) => a.primary === undefined);
+      const requested = addresses.map((a, i) => ({ ...a, primary: hasPrimary ? !!a.primary : i === firstUnmarked }));
       const primaryFromPool = !requested.some((r) => r.primary);
       const extra = (primaryFromPool ? 1 : 0) + (input.secondaryCount ?? 0);
       requireIpQuota({ id }, requested.length + extra, ipLimit);

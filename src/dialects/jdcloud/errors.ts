@@ -6,6 +6,9 @@
 import type { DomainError, DomainErrorData, DomainErrorKind } from '../../core/errors.ts';
 import { JdError } from './jdError.ts';
 
+/** A task id is the request id that accepted it; JD shows request ids without dashes. */
+const jdTaskId = (taskId: string) => taskId.replace(/-/g, '');
+
 type Mapper<K extends DomainErrorKind> = (d: DomainErrorData[K], op: string) => JdError;
 
 const invalid = (m: string) => new JdError(400, 'INVALID_ARGUMENT', m);
@@ -70,12 +73,13 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
         : // A primary NIC is by definition attached to its instance (spec §4.1 gap; our choice).
           precondition('NetworkInterface has been attached on other device'),
   EniInvalidState: (d) => precondition(`Invalid networkInterface status ${d.state.toLowerCase()}`),
-  EniBusy: (d) => precondition(`Conflict with underlay task ${d.taskId}`),
+  // The task id is the requestId of the call that started it, shown as JD shows requestIds (no dashes).
+  EniBusy: (d) => precondition(`Conflict with underlay task ${jdTaskId(d.taskId)}`),
   InstanceInvalidState: (d, op) =>
     op === 'deleteInstance'
       ? precondition(`Invalid instance status '${JD_STATUS[d.state] ?? d.state}'`)
       : precondition(`Invalid instance status ${JD_STATUS[d.state] ?? d.state}`),
-  InstanceBusy: (d) => precondition(`Conflict with underlay task ${d.taskId}`),
+  InstanceBusy: (d) => precondition(`Conflict with underlay task ${jdTaskId(d.taskId)}`),
   VpcMismatch: (d) => precondition(`NetworkInterface '${d.eniId}' and instance '${d.instanceId}' are not in the same vpc`),
   ZoneMismatch: (d) => precondition(`NetworkInterface '${d.eniId}' and instance are not in the same az`),
   UnsupportedInstanceFamily: (d) => precondition(`Flavor constraints. InstanceType '${d.instanceType}' does not support networkInterfaces`),
@@ -84,7 +88,11 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
   SubnetExhausted: () => precondition('Available Ip in segments not enough'),
   IpOutsideSubnet: (d) => invalid(`Ip '${d.ip}' is not in subnet '${d.subnetId}'`),
   IpReserved: (d) => invalid(`Ip '${d.ip}' is reserved`),
-  IpInUse: (d, op) => new JdError(409, 'ALREADY_EXISTS', `Resource '${op === 'assignSecondaryIps' ? 'secondaryIp' : 'primaryIp'}' already be used: ${d.ip}`),
+  // createNetworkInterface documents this exact text (spec §4.13); elsewhere the address is added.
+  IpInUse: (d, op) =>
+    op === 'createNetworkInterface'
+      ? new JdError(409, 'ALREADY_EXISTS', "Resource 'primaryIp' already be used")
+      : new JdError(409, 'ALREADY_EXISTS', `Resource '${op === 'assignSecondaryIps' ? 'secondaryIp' : 'primaryIp'}' already be used: ${d.ip}`),
   IpNotOnEni: (d) => invalid(`Ip '${d.ip}' is not on networkInterface '${d.eniId}'`),
   PrimaryIpImmutable: (d) => invalid(`Ip '${d.ip}' is the primary ip and cannot be unassigned`),
   SubnetMismatch: (d) => invalid(`Ip '${d.ip}' can only move between networkInterfaces of one subnet`),

@@ -130,3 +130,67 @@ test('allocateIps finds the next free addresses in a /16 with many used', () => 
   for (let i = 2; i < 65_534; i++) nearlyFull.add(c.network + i);
   assert.deepEqual(allocateIps(c, nearlyFull, 2).map(formatIpv4), ['10.0.255.254']);
 });
+
+// ---- afterNetwork: how many addresses after the network are reserved (JD Cloud: gateway and DHCP = 2) ----
+
+test('afterNetwork defaults to 1 (Tencent): the same answers as passing 1', () => {
+  const c = cidr('10.0.1.0/24');
+  assert.deepEqual(reservedAddresses(c), reservedAddresses(c, 1));
+  assert.equal(usableCount(c), usableCount(c, 1));
+  assert.deepEqual(allocateIps(c, new Set(), 2), allocateIps(c, new Set(), 2, 1));
+});
+
+test('afterNetwork=2: four reserved addresses (network, gateway, DHCP, broadcast), 252 usable in a /24', () => {
+  const c = cidr('10.0.1.0/24');
+  assert.deepEqual(reservedAddresses(c, 2).map(formatIpv4), ['10.0.1.0', '10.0.1.1', '10.0.1.2', '10.0.1.255']);
+  assert.equal(usableCount(c, 2), 252);
+  assert.equal(usableCount(cidr('10.0.1.16/28'), 2), 12);
+  assert.equal(usableCount(cidr('10.0.0.0/16'), 2), 65532);
+  assert.equal(usableCount(cidr('172.16.0.0/12'), 2), 2 ** 20 - 4);
+
+  assert.equal(checkRequestedIp(c, ip('10.0.1.0'), 2), 'reserved');
+  assert.equal(checkRequestedIp(c, ip('10.0.1.1'), 2), 'reserved');
+  assert.equal(checkRequestedIp(c, ip('10.0.1.2'), 2), 'reserved');
+  assert.equal(checkRequestedIp(c, ip('10.0.1.255'), 2), 'reserved');
+  assert.equal(checkRequestedIp(c, ip('10.0.1.3'), 2), 'ok');
+  assert.equal(checkRequestedIp(c, ip('10.0.1.254'), 2), 'ok');
+  assert.equal(checkRequestedIp(c, ip('10.0.2.3'), 2), 'outside');
+  // The same address is fine where only the gateway is reserved.
+  assert.equal(checkRequestedIp(c, ip('10.0.1.2'), 1), 'ok');
+});
+
+test('afterNetwork=2: allocateIps starts at network+3 and skips reserved and used', () => {
+  const c = cidr('10.0.1.0/24');
+  assert.deepEqual(allocateIps(c, new Set(), 3, 2).map(formatIpv4), ['10.0.1.3', '10.0.1.4', '10.0.1.5']);
+  const used = new Set([ip('10.0.1.3'), ip('10.0.1.5'), ip('10.0.1.2')]);
+  assert.deepEqual(allocateIps(c, used, 2, 2).map(formatIpv4), ['10.0.1.4', '10.0.1.6']);
+  // A subnet not starting at .0: the reservation is relative to its own network address.
+  assert.deepEqual(allocateIps(cidr('10.0.1.64/26'), new Set(), 1, 2).map(formatIpv4), ['10.0.1.67']);
+  assert.deepEqual(reservedAddresses(cidr('10.0.1.64/26'), 2).map(formatIpv4), ['10.0.1.64', '10.0.1.65', '10.0.1.66', '10.0.1.127']);
+});
+
+test('afterNetwork=2: a /28 holds exactly 12 addresses and then is exhausted', () => {
+  const c = cidr('10.0.1.16/28');
+  const all = allocateIps(c, new Set(), 100, 2);
+  assert.equal(all.length, 12);
+  assert.equal(formatIpv4(all[0]!), '10.0.1.19');
+  assert.equal(formatIpv4(all[11]!), '10.0.1.30');
+  assert.deepEqual(allocateIps(c, new Set(all), 1, 2), []);
+});
+
+test('reserved addresses are deduplicated and clipped for tiny blocks, whatever afterNetwork', () => {
+  // /30: with 1 after the network one address is usable; with 2 none is.
+  assert.deepEqual(reservedAddresses(cidr('10.0.0.0/30'), 1).map(formatIpv4), ['10.0.0.0', '10.0.0.1', '10.0.0.3']);
+  assert.equal(usableCount(cidr('10.0.0.0/30'), 1), 1);
+  assert.deepEqual(reservedAddresses(cidr('10.0.0.0/30'), 2).map(formatIpv4), ['10.0.0.0', '10.0.0.1', '10.0.0.2', '10.0.0.3']);
+  assert.equal(usableCount(cidr('10.0.0.0/30'), 2), 0);
+  assert.deepEqual(allocateIps(cidr('10.0.0.0/30'), new Set(), 5, 2), []);
+  // /31 and /32: never counted below zero, never beyond the block.
+  assert.deepEqual(reservedAddresses(cidr('10.0.0.0/31'), 2).map(formatIpv4), ['10.0.0.0', '10.0.0.1']);
+  assert.equal(usableCount(cidr('10.0.0.0/31'), 2), 0);
+  assert.deepEqual(reservedAddresses(cidr('10.0.0.7/32'), 2).map(formatIpv4), ['10.0.0.7']);
+  assert.equal(usableCount(cidr('10.0.0.7/32'), 2), 0);
+  // afterNetwork=0: only network and broadcast.
+  assert.deepEqual(reservedAddresses(cidr('10.0.1.0/24'), 0).map(formatIpv4), ['10.0.1.0', '10.0.1.255']);
+  assert.equal(usableCount(cidr('10.0.1.0/24'), 0), 254);
+});

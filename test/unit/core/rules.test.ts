@@ -3,9 +3,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { InstanceTypeInfo } from '../../../src/core/catalog.ts';
 import { DomainError, type DomainErrorData, type DomainErrorKind } from '../../../src/core/errors.ts';
-import type { Eni, Instance, Subnet, Task } from '../../../src/core/model.ts';
+import type { ElasticIp, Eni, Instance, Subnet, Task } from '../../../src/core/model.ts';
 import {
   requireAttachedTo,
+  requireEipZone,
   requireEniCapable,
   requireEniQuota,
   requireEniState,
@@ -98,6 +99,20 @@ const subnet: Subnet = {
   tags: [],
   createdAt: 0,
 };
+
+const eip = (over: Partial<ElasticIp> = {}): ElasticIp => ({
+  id: 'fip-1111111111',
+  accountId: 'acc-1',
+  region: 'cn-north-1',
+  address: '198.18.0.1',
+  bandwidthMbps: 1,
+  isp: 'bgp',
+  az: '',
+  eniId: 'eni-11111111',
+  privateIp: '10.0.0.3',
+  createdAt: 0,
+  ...over,
+});
 
 const runningTask = (id: string): Task => ({
   id,
@@ -219,6 +234,44 @@ describe('rules', () => {
       zone: 'ap-guangzhou-4',
       instanceZone: 'ap-guangzhou-3',
     });
+  });
+
+  test('requireSameZone(zoneBound=false): any zones pass (JD Cloud regional ENIs); true behaves like the default', () => {
+    requireSameZone(eni({ zone: '' }), instance({ zone: 'cn-north-1a' }), false);
+    requireSameZone(eni({ zone: 'ap-guangzhou-4' }), instance(), false);
+    requireSameZone(eni(), instance(), false);
+    requireSameZone(eni(), instance(), true);
+    throwsDomain(() => requireSameZone(eni({ zone: 'ap-guangzhou-4' }), instance(), true), 'ZoneMismatch', {
+      eniId: 'eni-11111111',
+      zone: 'ap-guangzhou-4',
+      instanceZone: 'ap-guangzhou-3',
+    });
+    // Zone-bound, a regional ('') ENI matches no instance zone.
+    throwsDomain(() => requireSameZone(eni({ zone: '' }), instance({ zone: 'cn-north-1a' })), 'ZoneMismatch', {
+      eniId: 'eni-11111111',
+      zone: '',
+      instanceZone: 'cn-north-1a',
+    });
+  });
+
+  test('requireEipZone: none, every-zone and same-zone EIPs pass; the first EIP of another zone is EipZoneMismatch', () => {
+    const ins = instance({ zone: 'cn-north-1a' });
+    requireEipZone([], ins);
+    requireEipZone([eip()], ins);
+    requireEipZone([eip({ az: 'cn-north-1a' })], ins);
+    requireEipZone([eip({ id: 'fip-a', az: '' }), eip({ id: 'fip-b', az: 'cn-north-1a' })], ins);
+    throwsDomain(() => requireEipZone([eip({ az: 'cn-north-1b' })], ins), 'EipZoneMismatch', {
+      eipId: 'fip-1111111111',
+      az: 'cn-north-1b',
+      instanceZone: 'cn-north-1a',
+    });
+    throwsDomain(
+      () => requireEipZone([eip({ id: 'fip-ok', az: 'cn-north-1a' }), eip({ id: 'fip-bad', az: 'cn-north-1c' }), eip({ id: 'fip-bad2', az: 'cn-north-1b' })], ins),
+      'EipZoneMismatch',
+      { eipId: 'fip-bad', az: 'cn-north-1c', instanceZone: 'cn-north-1a' },
+    );
+    // An EIP not bound to anything yet is judged the same way.
+    requireEipZone([eip({ az: 'cn-north-1a', eniId: null, privateIp: null })], ins);
   });
 
   test('requireEniCapable: an ENI-capable type passes, a legacy one is UnsupportedInstanceFamily', () => {

@@ -3,7 +3,11 @@ import type { JdActionDef } from '../action.ts';
 import { vmOps } from './vm.ts';
 import { vpcOps } from './vpc.ts';
 
-export const jdOps: Record<string, JdActionDef> = { ...vmOps, ...vpcOps };
+/**
+ * vm and vpc share operation names (associateElasticIp is on both), so the two maps are kept apart:
+ * a merged object would let the vpc entry silently replace the vm one.
+ */
+const serviceOps: Array<[string, JdActionDef]> = [...Object.entries(vmOps), ...Object.entries(vpcOps)];
 
 interface Route {
   op: string;
@@ -21,7 +25,7 @@ function compile(path: string): RegExp {
   return new RegExp(`^/v1/regions/([^/]+)${body}/?$`);
 }
 
-const routes: Route[] = Object.entries(jdOps).map(([op, def]) => ({ op, def, pattern: compile(def.path) }));
+const routes: Route[] = serviceOps.map(([op, def]) => ({ op, def, pattern: compile(def.path) }));
 
 export interface Matched {
   op: string;
