@@ -70,6 +70,8 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
       ? precondition("Can't detach primaryNetworkInterface")
       : op === 'deleteNetworkInterface'
         ? precondition("Can't delete primaryNetworkInterface")
+        : op === 'modifyInstanceNetworkAttribute'
+          ? precondition("Can't modify the autoDelete of primaryNetworkInterface")
         : // A primary NIC is by definition attached to its instance (spec §4.1 gap; our choice).
           precondition('NetworkInterface has been attached on other device'),
   EniInvalidState: (d) => precondition(`Invalid networkInterface status ${d.state.toLowerCase()}`),
