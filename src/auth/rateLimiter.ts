@@ -1,8 +1,8 @@
 import type { Clock } from '../core/clock.ts';
 
 export interface RateLimiter {
-  /** true = allowed */
-  take(key: string, limitPerSecond: number): boolean;
+  /** true = allowed. Asynchronous because a limiter shared by a cell keeps its counts in Redis. */
+  take(key: string, limitPerSecond: number): Promise<boolean> | boolean;
 }
 
 /**

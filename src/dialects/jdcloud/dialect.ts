@@ -78,7 +78,7 @@ export class JdcloudDialect implements Dialect {
 
       // ---- the operation -----------------------------------------------------------------------
       if (!findRegion(this.o.core.catalog, 'jdcloud', matched.region)) throw invalidArgument(`Invalid regionId '${matched.region}'`);
-      if (this.o.rateLimiter && !this.o.rateLimiter.take(`jd:${cred.account.id}:${matched.op}`, RATE)) {
+      if (this.o.rateLimiter && !(await this.o.rateLimiter.take(`jd:${cred.account.id}:${matched.op}`, RATE))) {
         throw new JdError(429, 'RATE_LIMIT', `Requests to ${matched.op} exceed ${RATE} per second`);
       }
       const query = validate(matched.def.query, unflatten(formPairs(req.rawQuery)));

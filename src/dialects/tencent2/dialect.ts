@@ -104,7 +104,7 @@ export class Tencent2Dialect implements Dialect {
       const hostProduct = /^(vpc|cvm)\.api\.qcloud\.com(:\d+)?$/i.exec(req.headers.host ?? '')?.[1]?.toLowerCase();
       if (hostProduct && hostProduct !== def.host) throw PUBLIC.actionNotFound(`The action ${get('Action')} is served on ${def.host}.api.qcloud.com.`);
       const region = this.region(get('Region'));
-      if (this.o.rateLimiter && !this.o.rateLimiter.take(`tc2:${cred.account.id}:${get('Action')}`, def.rate)) {
+      if (this.o.rateLimiter && !(await this.o.rateLimiter.take(`tc2:${cred.account.id}:${get('Action')}`, def.rate))) {
         throw PUBLIC.limitExceeded(`Requests to ${get('Action')} exceed ${def.rate} per second for this account.`);
       }
       const input = unflatten(

@@ -74,7 +74,7 @@ export class Tencent3Dialect implements Dialect {
       const region = this.region(def.regional !== false, d.region, req.headers.host ?? '');
       const language = this.language(d.language);
       const scope = { accountId: d.account.id, provider: d.account.provider, region };
-      if (this.o.rateLimiter && !this.o.rateLimiter.take(`tc:${d.account.id}:${d.action}`, def.rate)) {
+      if (this.o.rateLimiter && !(await this.o.rateLimiter.take(`tc:${d.account.id}:${d.action}`, def.rate))) {
         throw new TcError('RequestLimitExceeded', `Requests to ${d.action} exceed ${def.rate} per second for this account.`);
       }
       const params = validate(def.params, d.params);
