@@ -3,6 +3,8 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { FixedWindowRateLimiter } from './auth/rateLimiter.ts';
+import { openRedisRateLimiter } from './auth/redisRateLimiter.ts';
+import { secretBoxFromEnv, type SecretBox } from './auth/secrets.ts';
 import { ReplayCache } from './auth/replayCache.ts';
 import { loadCatalog } from './core/catalog.ts';
 import { systemClock, type Clock } from './core/clock.ts';
@@ -27,6 +29,9 @@ export interface ServeConfig {
   dataplaneDelay?: string;
   leaseMs?: number;
   rateLimit: boolean;
+  /** redis://… : rate limits shared by every node of the cell (per node without it). */
+  redis?: string;
+  requestTimeoutMs?: number;
   catalog?: string;
   logLevel: string;
   clock?: Clock;
@@ -52,6 +57,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   const catalog = loadCatalog(cfg.catalog);
   const logger = pino({ level: cfg.logLevel, base: { node: process.pid } });
   const clock = cfg.clock ?? systemClock;
+  const shared = cfg.rateLimit && cfg.redis ? await openRedisRateLimiter(cfg.redis, clock, (level, msg, data) => logger[level](data ?? {}, msg)) : undefined;
   const store = await openStore(cfg.db);
   const engine = new TaskEngine({
     store,
@@ -67,17 +73,23 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     const reclaimed = await store.write((tx) => tx.releaseAllLeases());
     if (reclaimed) logger.info({ reclaimed }, 'reclaimed tasks left running by a previous process');
   }
-  await ensureDefaultAccount(core, cfg.db, logger);
+  const secrets = secretBoxFromEnv();
+  if (!secrets.sealing) {
+    logger.warn('ENIPLANE_MASTER_KEY is not set: new API secret keys are stored in clear in the database; set it to encrypt them at rest');
+  }
+  await ensureDefaultAccount(core, secrets, cfg.db, logger);
 
   // One limiter and one replay cache for the node: keys carry the dialect, so they never collide.
   const common = {
     core,
-    rateLimiter: cfg.rateLimit ? new FixedWindowRateLimiter(clock) : undefined,
-    replay: new ReplayCache(clock, 2 * 300_000),
+    rateLimiter: shared?.limiter ?? (cfg.rateLimit ? new FixedWindowRateLimiter(clock) : undefined),
+    // Twice the widest signature window (JD Cloud: ±15 min), so a replay is caught across it.
+    replay: new ReplayCache(clock, 2 * 15 * 60_000),
+    secrets,
     log: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => logger[level](data, msg),
   };
   const dialects = { tencent3: new Tencent3Dialect(common), tencent2: new Tencent2Dialect(common), jdcloud: new JdcloudDialect(common) };
-  const server = buildServer({ store, dialects, logger, bodyLimit: LIMITS.jsonBody });
+  const server = buildServer({ store, dialects, logger, clock, bodyLimit: LIMITS.jsonBody, requestTimeoutMs: cfg.requestTimeoutMs });
   await server.listen({ host: cfg.host, port: cfg.port });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : cfg.port;
@@ -93,15 +105,16 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
       await server.close();
       await engine.stop();
       await store.close();
+      await shared?.close();
     },
   };
 }
 
 /** On first start, one account so that `npm start` is usable at once; its keys go to a private file. */
-async function ensureDefaultAccount(core: Core, db: string, logger: Logger): Promise<void> {
+async function ensureDefaultAccount(core: Core, secrets: SecretBox, db: string, logger: Logger): Promise<void> {
   const any = await core.store.read(async (tx) => (await tx.listAccounts()).length > 0);
   if (any) return;
-  const { account, key } = await createAccount(core, 'tencent', 'default');
+  const { account, key } = await createAccount({ ...core, seal: secrets.seal }, 'tencent', 'default');
   const dir = dataDirOf(db);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'credentials.json');

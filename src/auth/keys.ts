@@ -1,18 +1,20 @@
-/** Finding the account behind a key id. Read on every request, so a new key works at once. */
+/** Finding the account behind a key id. Read on every request, so a new, disabled or rotated key takes effect at once on every node. */
 import type { Account, ApiKey } from '../core/model.ts';
 import type { Store } from '../store/store.ts';
+import type { SecretBox } from './secrets.ts';
 
 export interface Credential {
   key: ApiKey;
   account: Account;
 }
 
-/** The enabled key and its account, or undefined for an unknown or disabled key. */
-export async function findCredential(store: Store, secretId: string): Promise<Credential | undefined> {
-  return store.read(async (tx) => {
+/** The enabled key (its secret opened) and its enabled account, or undefined. */
+export async function findCredential(store: Store, secretId: string, box: SecretBox): Promise<Credential | undefined> {
+  const found = await store.read(async (tx) => {
     const key = await tx.getKey(secretId);
     if (!key || key.status !== 'enabled') return undefined;
     const account = await tx.getAccount(key.accountId);
-    return account && { key, account };
+    return account && account.status === 'enabled' ? { key, account } : undefined;
   });
+  return found && { ...found, key: { ...found.key, secretKey: box.open(found.key.secretKey) } };
 }

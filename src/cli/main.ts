@@ -4,7 +4,9 @@ import { Command, Option } from 'commander';
 import { startNode } from '../app.ts';
 import { systemClock } from '../core/clock.ts';
 import { randomIdSource } from '../core/ids.ts';
-import { createAccount, listAccounts } from '../core/ops/accounts.ts';
+import { createAccount, listAccounts, rotateKey, setAccountEnabled } from '../core/ops/accounts.ts';
+import { secretBoxFromEnv } from '../auth/secrets.ts';
+import type { Store } from '../store/store.ts';
 import type { Provider } from '../core/model.ts';
 import { openStore } from '../store/open.ts';
 
@@ -23,6 +25,8 @@ program
   .addOption(new Option('--dataplane-delay <ms|min-max>', 'how long the sim data plane takes to apply an effect').env('ENIPLANE_DATAPLANE_DELAY').default('0'))
   .addOption(new Option('--lease-ms <ms>', 'how long a node owns a claimed task before others may take it').env('ENIPLANE_LEASE_MS').default('15000'))
   .addOption(new Option('--rate-limit <on|off>', "the vendors' per-account, per-action limits").env('ENIPLANE_RATE_LIMIT').default('on'))
+  .addOption(new Option('--redis <url>', 'redis://… shared by the cell: rate limits hold across all its nodes').env('ENIPLANE_REDIS'))
+  .addOption(new Option('--request-timeout <ms>', 'time a client has to send a whole request').env('ENIPLANE_REQUEST_TIMEOUT').default('30000'))
   .addOption(new Option('--catalog <file>', 'JSON file overriding regions, zones and instance types').env('ENIPLANE_CATALOG'))
   .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug').env('ENIPLANE_LOG_LEVEL').default('info'))
   .action(async (o) => {
@@ -40,6 +44,8 @@ program
       dataplaneDelay: o.dataplaneDelay,
       leaseMs,
       rateLimit: o.rateLimit === 'on',
+      redis: o.redis,
+      requestTimeoutMs: positiveInt(o.requestTimeout, '--request-timeout'),
       catalog: o.catalog,
       logLevel: o.logLevel,
     }).catch((e: unknown) => fatal(e instanceof Error ? e.message : String(e)));
@@ -62,43 +68,111 @@ program
   });
 
 const accounts = program.command('accounts').description('manage accounts and their API keys');
+const dbOption = () => new Option('--db <path|url>', 'database').env('ENIPLANE_DB').default(DEFAULT_DB);
+
+/** Opens the store for one command and always closes it. */
+async function withStore<T>(db: string, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(db);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function print(json: boolean, value: unknown, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);
+}
 
 accounts
   .command('create')
-  .description('create an account with one API key')
+  .description('create an account with one API key (the secret is shown once)')
   .addOption(new Option('--provider <provider>', 'the cloud the account belongs to').choices(['tencent', 'jdcloud']).makeOptionMandatory())
   .requiredOption('--name <name>', 'a name for the account')
-  .addOption(new Option('--db <path|url>', 'database').env('ENIPLANE_DB').default(DEFAULT_DB))
+  .addOption(dbOption())
   .option('--json', 'print JSON')
   .action(async (o) => {
-    const store = await openStore(o.db);
-    try {
-      const { account, key } = await createAccount({ store, clock: systemClock, ids: randomIdSource() }, o.provider as Provider, o.name);
+    await withStore(o.db, async (store) => {
+      const { account, key } = await createAccount({ store, clock: systemClock, ids: randomIdSource(), seal: secretBoxFromEnv().seal }, o.provider as Provider, o.name);
       const out = { accountId: account.id, provider: account.provider, name: account.name, ownerUin: account.ownerUin, ...keyFields(account.provider, key) };
-      process.stdout.write(o.json ? `${JSON.stringify(out)}\n` : Object.entries(out).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n');
-    } finally {
-      await store.close();
-    }
+      print(o.json, out, Object.entries(out).map(([k, v]) => `${k}: ${v}`).join('\n'));
+    });
   });
 
 accounts
   .command('list')
-  .description('list accounts (never their secrets)')
-  .addOption(new Option('--db <path|url>', 'database').env('ENIPLANE_DB').default(DEFAULT_DB))
+  .description('list accounts and their key ids (never their secrets)')
+  .addOption(dbOption())
   .option('--json', 'print JSON')
   .action(async (o) => {
-    const store = await openStore(o.db);
-    try {
-      const list = await listAccounts({ store });
-      process.stdout.write(o.json ? `${JSON.stringify(list)}\n` : list.map((a) => `${a.id}\t${a.provider}\t${a.name}`).join('\n') + '\n');
-    } finally {
-      await store.close();
+    await withStore(o.db, async (store) => {
+      const list = (await listAccounts({ store })).map((a) => ({ accountId: a.id, provider: a.provider, name: a.name, status: a.status, keys: a.keys }));
+      const text = list.map((a) => `${a.accountId}\t${a.provider}\t${a.status}\t${a.name}\t${a.keys.map((k) => `${k.secretId}(${k.status})`).join(',')}`).join('\n');
+      print(o.json, list, text);
+    });
+  });
+
+for (const [command, enabled] of [['disable', false], ['enable', true]] as const) {
+  accounts
+    .command(`${command} <accountId>`)
+    .description(`${command} an account: its keys are ${enabled ? 'accepted again' : 'refused at once, on every node'}`)
+    .addOption(dbOption())
+    .option('--json', 'print JSON')
+    .action(async (accountId: string, o) => {
+      await withStore(o.db, async (store) => {
+        await setAccountEnabled({ store }, accountId, enabled).catch(() => fatal(`no account ${accountId}`));
+        print(o.json, { accountId, status: enabled ? 'enabled' : 'disabled' }, `${accountId} ${enabled ? 'enabled' : 'disabled'}`);
+      });
+    });
+}
+
+accounts
+  .command('rotate-key <accountId>')
+  .description('issue a new API key and disable every older one (the new secret is shown once)')
+  .addOption(dbOption())
+  .option('--json', 'print JSON')
+  .action(async (accountId: string, o) => {
+    await withStore(o.db, async (store) => {
+      const key = await rotateKey({ store, clock: systemClock, ids: randomIdSource(), seal: secretBoxFromEnv().seal }, accountId).catch(() =>
+        fatal(`no account ${accountId}`),
+      );
+      const provider = (await listAccounts({ store })).find((a) => a.id === accountId)!.provider;
+      const out = { accountId, ...keyFields(provider, key) };
+      print(o.json, out, Object.entries(out).map(([k, v]) => `${k}: ${v}`).join('\n'));
+    });
+  });
+
+program
+  .command('audit')
+  .description('read the audit trail of mutating calls')
+  .option('--account <accountId>', 'only this account')
+  .option('--since <time>', 'only entries at or after this time (ISO 8601 or epoch milliseconds)')
+  .addOption(dbOption())
+  .option('--json', 'print JSON (one array)')
+  .action(async (o) => {
+    let since: number | undefined;
+    if (o.since !== undefined) {
+      since = /^\d+$/.test(o.since) ? Number(o.since) : Date.parse(o.since);
+      if (!Number.isFinite(since)) fatal(`--since: "${o.since}" is not a time`);
     }
+    await withStore(o.db, async (store) => {
+      const entries = await store.read((tx) => tx.listAudit({ accountId: o.account, since }));
+      const text = entries
+        .map((e) => [new Date(e.at).toISOString(), e.accountId ?? '-', e.keyId ?? '-', e.source, e.dialect, e.action, e.resultCode, e.resourceIds.join(','), e.requestId].join('\t'))
+        .join('\n');
+      print(o.json, entries, text);
+    });
   });
 
 /** Each vendor names its key pair differently: Tencent SecretId/SecretKey, JD Cloud AccessKey/SecretKey. */
 function keyFields(provider: Provider, key: { secretId: string; secretKey: string }): Record<string, string> {
   return provider === 'jdcloud' ? { accessKey: key.secretId, secretKey: key.secretKey } : { secretId: key.secretId, secretKey: key.secretKey };
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) fatal(`${flag}: "${v}" must be a positive integer`);
+  return n;
 }
 
 function fatal(msg: string): never {

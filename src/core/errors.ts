@@ -3,7 +3,7 @@
  * vendor's code, message and status in one total table, so the compiler reports a forgotten kind.
  */
 
-export type ResourceKind = 'vpc' | 'subnet' | 'eni' | 'instance' | 'task' | 'zone' | 'instanceType' | 'ip' | 'region' | 'eip';
+export type ResourceKind = 'vpc' | 'subnet' | 'eni' | 'instance' | 'task' | 'zone' | 'instanceType' | 'ip' | 'region' | 'eip' | 'account';
 
 export interface DomainErrorData {
   /** A request parameter failed a rule that is not about a resource (bad CIDR, name too long...). */

@@ -17,7 +17,24 @@ export interface Account {
   name: string;
   /** Numeric owner id shown by vendors that expose one (Tencent's uin / AppId). */
   ownerUin: string;
+  /** A disabled account's keys are refused at once, on every node. */
+  status: 'enabled' | 'disabled';
   createdAt: number;
+}
+
+/** One mutating call as the audit trail keeps it. Never holds a secret. */
+export interface AuditEntry {
+  seq?: number;
+  at: number;
+  accountId: string | null;
+  keyId: string | null;
+  source: string;
+  dialect: string;
+  action: string;
+  resourceIds: string[];
+  resultCode: string;
+  httpStatus: number;
+  requestId: string;
 }
 
 export type KeyStatus = 'enabled' | 'disabled';

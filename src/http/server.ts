@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
-import type { Dialect, RequestFacts, WireRequest } from './wire.ts';
+import type { Dialect, RequestFacts, WireRequest, WireResponse } from './wire.ts';
+import type { Clock } from '../core/clock.ts';
+import { createServer } from 'node:http';
 import { API2_PATH } from '../dialects/tencent2/dialect.ts';
 import { JD_PATH_PREFIX } from '../dialects/jdcloud/dialect.ts';
 
@@ -30,6 +32,26 @@ export interface ServerOptions {
   logger: Logger;
   /** Largest body any dialect accepts (API 3.0 JSON: 10 MB); dialects apply their own lower limits. */
   bodyLimit: number;
+  /** Time a client has to send a whole request (headers and body); default 30 s. */
+  requestTimeoutMs?: number;
+  clock: Clock;
+}
+
+/** Every id form of every provider (Tencent `eni-1a2b3c4d`, JD Cloud `port-1a2b3c4d5e`, ...). */
+const RESOURCE_ID = /\b(?:vpc|subnet|eni|ins|port|i|fip|eip|rtb|sg)-[a-z0-9]{8,10}\b/g;
+
+/** The resource ids a request named or its answer returned, for the audit trail. */
+function resourceIdsOf(req: WireRequest, answer: unknown): string[] {
+  const text = `${decodeSafe(req.path)} ${decodeSafe(req.rawQuery)} ${req.body.toString('utf8')} ${JSON.stringify(answer)}`;
+  return [...new Set(text.match(RESOURCE_ID) ?? [])].sort();
+}
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    return s;
+  }
 }
 
 export function buildServer(o: ServerOptions) {
@@ -40,10 +62,13 @@ export function buildServer(o: ServerOptions) {
     loggerInstance: o.logger,
     // One line per request is written by the handler itself, with the dialect's facts.
     logController: new LogController({ disableRequestLogging: true }),
-    // A slow client cannot hold a connection open forever.
-    requestTimeout: 30_000,
-    connectionTimeout: 60_000,
-    keepAliveTimeout: 5_000,
+    // A slow client cannot hold a connection open: the whole request must arrive within the
+    // request timeout, headers included, and Node checks for stalled connections every second
+    // (its default is every 30 s, which would let a slow client sit far past the limit).
+    serverFactory: (handler) => {
+      const timeout = o.requestTimeoutMs ?? 30_000;
+      return createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout), keepAliveTimeout: 5_000 }, handler);
+    },
     genReqId: () => randomUUID(),
   });
   // Signatures cover the raw bytes, so no body is parsed before a dialect sees it.
@@ -81,6 +106,28 @@ export function buildServer(o: ServerOptions) {
     return reply.code(res.status).headers(res.headers).send(res.body);
   });
 
+  /** Every mutating call, accepted or refused, is recorded; a lost audit write is logged, never hidden. */
+  const audit = async (facts: RequestFacts, wire: WireRequest, res: WireResponse): Promise<void> => {
+    try {
+      await o.store.write((tx) =>
+        tx.insertAudit({
+          at: o.clock.now(),
+          accountId: facts.accountId ?? null,
+          keyId: facts.keyId ?? null,
+          source: wire.remoteAddress,
+          dialect: facts.dialect,
+          action: facts.action ?? '',
+          resourceIds: resourceIdsOf(wire, res.body),
+          resultCode: facts.code ?? '',
+          httpStatus: res.status,
+          requestId: facts.requestId,
+        }),
+      );
+    } catch (err) {
+      o.logger.error({ requestId: facts.requestId, error: String(err) }, 'audit entry could not be written');
+    }
+  };
+
   app.route({
     method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'],
     url: '/*',
@@ -100,8 +147,17 @@ export function buildServer(o: ServerOptions) {
         scheme: req.protocol === 'https' ? 'https' : 'http',
       };
       const res = await dialect.handle(wire, facts);
+      if (facts.mutating) await audit(facts, wire, res);
       o.logger.info(
-        { requestId: facts.requestId, dialect: facts.dialect, action: facts.action, account: facts.accountId, code: facts.code, ms: Math.round(performance.now() - started) },
+        {
+          requestId: facts.requestId,
+          dialect: facts.dialect,
+          action: facts.action,
+          account: facts.accountId,
+          status: res.status,
+          code: facts.code,
+          ms: Math.round(performance.now() - started),
+        },
         'request',
       );
       return reply.code(res.status).headers(res.headers).send(res.body);

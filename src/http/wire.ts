@@ -23,7 +23,11 @@ export interface RequestFacts {
   requestId: string;
   dialect: string;
   action?: string;
+  /** Set once the action is known to change state: such calls go to the audit trail. */
+  mutating?: boolean;
   accountId?: string;
+  /** The key id the request presented (never its secret). */
+  keyId?: string;
   code?: string;
 }
 

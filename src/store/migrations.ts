@@ -180,5 +180,27 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex('elastic_ips_eni').on('elastic_ips').column('eni_id').execute();
       },
     },
+    '0003_account_status_and_audit': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('accounts').addColumn('status', 'text', (c) => c.notNull().defaultTo('enabled')).execute();
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('at', big, (c) => c.notNull())
+          .addColumn('account_id', 'text')
+          .addColumn('key_id', 'text')
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('dialect', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('resource_ids', 'text', (c) => c.notNull())
+          .addColumn('result_code', 'text', (c) => c.notNull())
+          .addColumn('http_status', 'integer', (c) => c.notNull())
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_log_account_at').on('audit_log').columns(['account_id', 'at']).execute();
+      },
+    },
   };
 }

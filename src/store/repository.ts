@@ -3,7 +3,7 @@
  * PostgreSQL run the same statements. A Repo is bound to one open transaction.
  */
 import type { Kysely } from 'kysely';
-import type { Account, ApiKey, ElasticIp, Eni, Instance, PrivateIp, Scope, Subnet, Task, Vpc } from '../core/model.ts';
+import type { Account, ApiKey, AuditEntry, ElasticIp, Eni, Instance, PrivateIp, Scope, Subnet, Task, Vpc } from '../core/model.ts';
 import type { Database } from './schema.ts';
 import {
   accountFromRow,
@@ -104,6 +104,57 @@ export class Repo {
     const rows = await this.db.selectFrom('accounts').selectAll().orderBy('created_at').orderBy('id').execute();
     return rows.map(accountFromRow);
   }
+  async setAccountStatus(id: string, status: Account['status']): Promise<boolean> {
+    const r = await this.db.updateTable('accounts').set({ status }).where('id', '=', id).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+  async listKeys(accountId: string): Promise<ApiKey[]> {
+    const rows = await this.db.selectFrom('api_keys').selectAll().where('account_id', '=', accountId).orderBy('created_at').orderBy('secret_id').execute();
+    return rows.map(keyFromRow);
+  }
+  async setKeyStatus(secretId: string, status: ApiKey['status']): Promise<void> {
+    await this.db.updateTable('api_keys').set({ status }).where('secret_id', '=', secretId).execute();
+  }
+
+  // ---- audit trail ---------------------------------------------------------------------------
+
+  async insertAudit(e: AuditEntry): Promise<void> {
+    await this.db
+      .insertInto('audit_log')
+      .values({
+        at: e.at,
+        account_id: e.accountId,
+        key_id: e.keyId,
+        source: e.source,
+        dialect: e.dialect,
+        action: e.action,
+        resource_ids: JSON.stringify(e.resourceIds),
+        result_code: e.resultCode,
+        http_status: e.httpStatus,
+        request_id: e.requestId,
+      })
+      .execute();
+  }
+  async listAudit(q: { accountId?: string; since?: number; limit?: number }): Promise<AuditEntry[]> {
+    let sel = this.db.selectFrom('audit_log').selectAll();
+    if (q.accountId !== undefined) sel = sel.where('account_id', '=', q.accountId);
+    if (q.since !== undefined) sel = sel.where('at', '>=', q.since);
+    const rows = await sel.orderBy('seq').limit(q.limit ?? 10_000).execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      at: Number(r.at),
+      accountId: r.account_id,
+      keyId: r.key_id,
+      source: r.source,
+      dialect: r.dialect,
+      action: r.action,
+      resourceIds: JSON.parse(r.resource_ids) as string[],
+      resultCode: r.result_code,
+      httpStatus: Number(r.http_status),
+      requestId: r.request_id,
+    }));
+  }
+
   async insertKey(k: ApiKey): Promise<void> {
     await this.db.insertInto('api_keys').values(keyToRow(k)).execute();
   }

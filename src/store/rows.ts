@@ -25,6 +25,7 @@ export const accountFromRow = (r: Selectable<AccountsTable>): Account => ({
   provider: r.provider as Account['provider'],
   name: r.name,
   ownerUin: r.owner_uin,
+  status: r.status as Account['status'],
   createdAt: num(r.created_at),
 });
 export const accountToRow = (a: Account): AccountsTable => ({
@@ -32,6 +33,7 @@ export const accountToRow = (a: Account): AccountsTable => ({
   provider: a.provider,
   name: a.name,
   owner_uin: a.ownerUin,
+  status: a.status,
   created_at: a.createdAt,
 });
 

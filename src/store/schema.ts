@@ -9,7 +9,22 @@ export interface AccountsTable {
   provider: string;
   name: string;
   owner_uin: string;
+  status: string;
   created_at: number;
+}
+
+export interface AuditLogTable {
+  seq: Generated<number>;
+  at: number;
+  account_id: string | null;
+  key_id: string | null;
+  source: string;
+  dialect: string;
+  action: string;
+  resource_ids: string;
+  result_code: string;
+  http_status: number;
+  request_id: string;
 }
 
 export interface ApiKeysTable {
@@ -158,4 +173,5 @@ export interface Database {
   tasks: TasksTable;
   idempotency: IdempotencyTable;
   elastic_ips: ElasticIpsTable;
+  audit_log: AuditLogTable;
 }

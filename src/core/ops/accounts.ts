@@ -1,10 +1,10 @@
 /** Accounts and their API keys. A key belongs to one account; an account to one provider. */
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Core } from '../context.ts';
 import type { Account, ApiKey, Provider } from '../model.ts';
 import type { Store } from '../../store/store.ts';
 import type { Clock } from '../clock.ts';
 import type { IdSource } from '../ids.ts';
+import { fail } from '../errors.ts';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -16,23 +16,28 @@ function randomText(n: number): string {
 }
 
 /** Key ids in each vendor's look: Tencent `AKID…` (36 chars); JD Cloud 32 upper-case hex. */
-function newKey(provider: Provider): { secretId: string; secretKey: string } {
+function newKeyPair(provider: Provider): { secretId: string; secretKey: string } {
   if (provider === 'jdcloud') {
     return { secretId: randomBytes(16).toString('hex').toUpperCase(), secretKey: randomBytes(16).toString('hex').toUpperCase() };
   }
   return { secretId: `AKID${randomText(32)}`, secretKey: randomText(32) };
 }
 
+export interface AccountDeps {
+  store: Store;
+  clock: Clock;
+  ids: IdSource;
+  /** Seals a secret key before it is stored (identity when no master key is set). */
+  seal?: (plain: string) => string;
+}
+
 export interface NewAccount {
   account: Account;
+  /** The key with its secret in clear: shown once to the caller, stored sealed. */
   key: ApiKey;
 }
 
-export async function createAccount(
-  deps: { store: Store; clock: Clock; ids: IdSource },
-  provider: Provider,
-  name: string,
-): Promise<NewAccount> {
+export async function createAccount(deps: AccountDeps, provider: Provider, name: string): Promise<NewAccount> {
   const now = deps.clock.now();
   const account: Account = {
     id: deps.ids.id('acc', 10),
@@ -40,16 +45,48 @@ export async function createAccount(
     name,
     // Tencent shows the owner uin as a 10-digit number (InstanceAccountId).
     ownerUin: String(randomInt(1_000_000_000, 9_999_999_999)),
+    status: 'enabled',
     createdAt: now,
   };
-  const key: ApiKey = { ...newKey(provider), accountId: account.id, status: 'enabled', createdAt: now };
+  const key: ApiKey = { ...newKeyPair(provider), accountId: account.id, status: 'enabled', createdAt: now };
   await deps.store.write(async (tx) => {
     await tx.insertAccount(account);
-    await tx.insertKey(key);
+    await tx.insertKey({ ...key, secretKey: deps.seal ? deps.seal(key.secretKey) : key.secretKey });
   });
   return { account, key };
 }
 
-export async function listAccounts(core: Pick<Core, 'store'>): Promise<Account[]> {
-  return core.store.read((tx) => tx.listAccounts());
+export interface AccountView extends Account {
+  /** Key ids and their status; never the secrets. */
+  keys: Array<{ secretId: string; status: ApiKey['status']; createdAt: number }>;
+}
+
+export async function listAccounts(deps: Pick<AccountDeps, 'store'>): Promise<AccountView[]> {
+  return deps.store.read(async (tx) => {
+    const out: AccountView[] = [];
+    for (const a of await tx.listAccounts()) {
+      const keys = await tx.listKeys(a.id);
+      out.push({ ...a, keys: keys.map((k) => ({ secretId: k.secretId, status: k.status, createdAt: k.createdAt })) });
+    }
+    return out;
+  });
+}
+
+/** Disabling an account refuses all its keys at once (they are looked up on every request). */
+export async function setAccountEnabled(deps: Pick<AccountDeps, 'store'>, accountId: string, enabled: boolean): Promise<void> {
+  await deps.store.write(async (tx) => {
+    if (!(await tx.setAccountStatus(accountId, enabled ? 'enabled' : 'disabled'))) fail('NotFound', { resource: 'account', id: accountId });
+  });
+}
+
+/** A new key for the account; every older key is disabled in the same transaction. */
+export async function rotateKey(deps: AccountDeps, accountId: string): Promise<ApiKey> {
+  return deps.store.write(async (tx) => {
+    const account = await tx.getAccount(accountId);
+    if (!account) fail('NotFound', { resource: 'account', id: accountId });
+    for (const old of await tx.listKeys(accountId)) await tx.setKeyStatus(old.secretId, 'disabled');
+    const key: ApiKey = { ...newKeyPair(account.provider), accountId, status: 'enabled', createdAt: deps.clock.now() };
+    await tx.insertKey({ ...key, secretKey: deps.seal ? deps.seal(key.secretKey) : key.secretKey });
+    return key;
+  });
 }

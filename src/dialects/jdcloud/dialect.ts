@@ -10,6 +10,7 @@ import { findCredential } from '../../auth/keys.ts';
 import { parseJd2Authorization, parseJdDatetime, verifyJd2 } from '../../auth/jdcloud2.ts';
 import type { RateLimiter } from '../../auth/rateLimiter.ts';
 import type { ReplayCache } from '../../auth/replayCache.ts';
+import type { SecretBox } from '../../auth/secrets.ts';
 import { formPairs, type Dialect, type RequestFacts, type WireRequest, type WireResponse } from '../../http/wire.ts';
 import { ParamError, unflatten, validate } from '../shared/params.ts';
 import { route } from './actions/index.ts';
@@ -30,6 +31,8 @@ export interface JdcloudOptions {
   core: Core;
   rateLimiter: RateLimiter | undefined;
   replay: ReplayCache;
+  /** Opens the stored secret keys (sealed when ENIPLANE_MASTER_KEY is set). */
+  secrets: SecretBox;
   log?: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => void;
 }
 
@@ -58,6 +61,8 @@ export class JdcloudDialect implements Dialect {
       const matched = route(req.method.toUpperCase(), decodedPath, auth?.service);
       if (!matched) throw notFound(`No route for ${req.method} ${decodedPath}`);
       facts.action = matched.op;
+      facts.mutating = matched.def.method !== 'GET';
+      facts.keyId = auth?.accessKey;
 
       // ---- authentication (spec §2.2) --------------------------------------------------------
       if (!auth) throw accessError(authHeader ? 'Invalid Authorization header' : 'Missing Authorization header');
@@ -66,7 +71,7 @@ export class JdcloudDialect implements Dialect {
       const at = parseJdDatetime(req.headers['x-jdcloud-date']?.trim() ?? '');
       if (at === undefined) throw accessError('Missing or malformed x-jdcloud-date');
       if (Math.abs(this.o.core.clock.now() - at) > WINDOW_MS) throw accessError('Request date out of range');
-      const cred = await findCredential(this.o.core.store, auth.accessKey);
+      const cred = await findCredential(this.o.core.store, auth.accessKey, this.o.secrets);
       if (!cred || cred.account.provider !== 'jdcloud') throw accessError('Invalid access key');
       const signed = { method: req.method.toUpperCase(), rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body };
       if (!verifyJd2(cred.key.secretKey, signed, auth)) throw accessError('sign result is not same [gw]');

@@ -9,6 +9,7 @@ import { findCredential } from '../../auth/keys.ts';
 import { hmacMethodOf, v1HostCandidates, verifyV1 } from '../../auth/hmacV1.ts';
 import type { RateLimiter } from '../../auth/rateLimiter.ts';
 import type { ReplayCache } from '../../auth/replayCache.ts';
+import type { SecretBox } from '../../auth/secrets.ts';
 import { formPairs, type Dialect, type RequestFacts, type WireRequest, type WireResponse } from '../../http/wire.ts';
 import { ParamError, unflatten, validate } from '../shared/params.ts';
 import { actions2 } from './actions/index.ts';
@@ -39,6 +40,8 @@ export interface Tencent2Options {
   core: Core;
   rateLimiter: RateLimiter | undefined;
   replay: ReplayCache;
+  /** Opens the stored secret keys (sealed when ENIPLANE_MASTER_KEY is set). */
+  secrets: SecretBox;
   /** Allowed skew of Timestamp in seconds. The docs say 2 hours or 5 minutes; we choose 5 minutes. */
   windowSeconds?: number;
   log?: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => void;
@@ -70,12 +73,14 @@ export class Tencent2Dialect implements Dialect {
       }
       const get = (k: string) => params.get(k);
       facts.action = get('Action');
+      facts.mutating = Object.hasOwn(actions2, get('Action') ?? '') && !get('Action')!.startsWith('Describe');
+      facts.keyId = get('SecretId');
       for (const name of ['Action', 'SecretId', 'Timestamp', 'Nonce', 'Signature']) {
         if (!get(name)) throw PUBLIC.invalidParameter(`(${name}) is required.`);
       }
       if (!/^\d+$/.test(get('Nonce')!)) throw PUBLIC.invalidParameter('(Nonce) must be a non-negative integer.');
       if (!/^\d{1,12}$/.test(get('Timestamp')!)) throw PUBLIC.invalidParameter('(Timestamp) must be Unix seconds.');
-      const cred = await findCredential(this.o.core.store, get('SecretId')!);
+      const cred = await findCredential(this.o.core.store, get('SecretId')!, this.o.secrets);
       if (!cred || cred.account.provider !== 'tencent') throw PUBLIC.secretIdNotFound('The SecretId does not exist or is disabled.');
       if (Math.abs(this.o.core.clock.now() / 1000 - Number(get('Timestamp'))) > this.window) {
         throw PUBLIC.replay('The Timestamp is outside the allowed window (5 minutes); the request may be a replay.');

@@ -12,6 +12,7 @@ import { findCredential } from '../../auth/keys.ts';
 import { hmacMethodOf, v1HostCandidates, verifyV1 } from '../../auth/hmacV1.ts';
 import type { RateLimiter } from '../../auth/rateLimiter.ts';
 import type { ReplayCache } from '../../auth/replayCache.ts';
+import type { SecretBox } from '../../auth/secrets.ts';
 import { parseTc3Authorization, verifyTc3 } from '../../auth/tc3.ts';
 import { formPairs, type Dialect, type RequestFacts, type WireRequest, type WireResponse } from '../../http/wire.ts';
 import { actions } from './actions/index.ts';
@@ -32,6 +33,8 @@ export interface Tencent3Options {
   core: Core;
   rateLimiter: RateLimiter | undefined;
   replay: ReplayCache;
+  /** Opens the stored secret keys (sealed when ENIPLANE_MASTER_KEY is set). */
+  secrets: SecretBox;
   /** Allowed skew between the request's Timestamp and our clock, in seconds (Tencent: 5 minutes). */
   windowSeconds?: number;
   log?: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => void;
@@ -102,7 +105,8 @@ export class Tencent3Dialect implements Dialect {
     if (authorization !== undefined && authorization.trim() !== '') {
       const auth = parseTc3Authorization(authorization);
       if (!auth) throw new TcError('AuthFailure.InvalidAuthorization', 'The Authorization header does not follow the TC3-HMAC-SHA256 format.');
-      facts.action = req.headers['x-tc-action'];
+      markAction(facts, req.headers['x-tc-action']);
+      facts.keyId = auth.secretId;
       this.checkTimestamp(req.headers['x-tc-timestamp']);
       if (req.headers['x-tc-token']) throw new TcError('AuthFailure.TokenFailure', 'Temporary credentials are not issued by this service; the token is invalid.');
       const cred = await this.credential(auth.secretId);
@@ -125,7 +129,8 @@ export class Tencent3Dialect implements Dialect {
     const pairs = formPairs(method === 'GET' ? req.rawQuery : isForm ? req.body.toString('utf8') : '');
     const common = new Map(pairs.filter(([k]) => COMMON.has(k)));
     const signature = common.get('Signature');
-    facts.action = common.get('Action');
+    markAction(facts, common.get('Action'));
+    facts.keyId = common.get('SecretId');
     if (signature === undefined) {
       // No TC3 header and no v1 signature: nothing identifies the caller (code unconfirmed; our choice).
       throw new TcError('AuthFailure.InvalidAuthorization', 'The request is not signed; VPC and CVM APIs accept no anonymous calls.');
@@ -178,7 +183,7 @@ export class Tencent3Dialect implements Dialect {
   }
 
   private async credential(secretId: string) {
-    const cred = await findCredential(this.o.core.store, secretId);
+    const cred = await findCredential(this.o.core.store, secretId, this.o.secrets);
     // A JD Cloud key is not a Tencent key: to this dialect it does not exist.
     if (!cred || cred.account.provider !== 'tencent') throw new TcError('AuthFailure.SecretIdNotFound', 'The SecretId does not exist or is disabled.');
     return cred;
@@ -251,3 +256,9 @@ function parseJsonBody(body: Buffer, contentType: string): Record<string, unknow
 }
 
 export const newRequestId = (): string => randomUUID();
+
+/** Every known action that is not a Describe* changes state and is audited. */
+function markAction(facts: RequestFacts, action: string | undefined): void {
+  facts.action = action;
+  facts.mutating = action !== undefined && Object.hasOwn(actions, action) && !action.startsWith('Describe');
+}
