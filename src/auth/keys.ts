@@ -10,6 +10,8 @@ export interface Credential {
 
 /** The enabled key (its secret opened) and its enabled account, or undefined. */
 export async function findCredential(store: Store, secretId: string, box: SecretBox): Promise<Credential | undefined> {
+  // No key id holds a NUL, and PostgreSQL text cannot: such a lookup would fail, not miss.
+  if (secretId.includes('\u0000')) return undefined;
   const found = await store.read(async (tx) => {
     const key = await tx.getKey(secretId);
     if (!key || key.status !== 'enabled') return undefined;

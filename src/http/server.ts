@@ -2,7 +2,7 @@
  * The HTTP front: picks the dialect a request belongs to, hands it the raw bytes, and writes the
  * dialect's answer. Health and nothing else lives beside the dialects here.
  */
-import Fastify, { LogController, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
@@ -67,13 +67,31 @@ export function buildServer(o: ServerOptions) {
     // (its default is every 30 s, which would let a slow client sit far past the limit).
     serverFactory: (handler) => {
       const timeout = o.requestTimeoutMs ?? 30_000;
-      return createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout), keepAliveTimeout: 5_000 }, handler);
+      const server = createServer(
+        // A query may be 32 KB (API 3.0); Node's default 16 KB header limit would refuse it with a bare 431.
+        { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout), keepAliveTimeout: 5_000, maxHeaderSize: 64 * 1024 },
+        handler,
+      );
+      // An `Expect:` Node does not know would get a bare 417; the request is served like any other.
+      server.on('checkExpectation', (req, res) => handler(req, res));
+      return server;
     },
     genReqId: () => randomUUID(),
+    // A target the router cannot decode (`/%zz%`) is still a request, for its dialect to refuse in its
+    // own envelope rather than Fastify's generic 400.
+    frameworkErrors: (_err, req, reply) => void readRest(req.raw, o.bodyLimit).then((body) => serve(req, reply, body ?? Buffer.alloc(0))),
   });
   // Signatures cover the raw bytes, so no body is parsed before a dialect sees it.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  // The peer's address, taken when the request arrives: once the connection is gone (a client that
+  // hung up, or was cut off by the request timeout) the socket no longer knows it, and an audit entry
+  // without its source could not be written.
+  const peers = new WeakMap<IncomingMessage, string>();
+  app.addHook('onRequest', async (req) => {
+    if (req.ip) peers.set(req.raw, req.ip);
+  });
 
   app.get('/healthz', async (_req, reply) => {
     try {
@@ -97,8 +115,16 @@ export function buildServer(o: ServerOptions) {
   app.setErrorHandler(async (err, req, reply) => {
     const dialect = pick(req);
     const facts: RequestFacts = { requestId: req.id, dialect: dialect.name };
-    const tooLarge = (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE';
-    if (!tooLarge) o.logger.error({ err, requestId: req.id }, 'transport error');
+    let tooLarge = (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    if (!tooLarge && status >= 400 && status < 500) {
+      // Fastify refused what the client sent before any dialect saw it (a Content-Type it cannot parse,
+      // such as '' or 'ü/ü'; a client that hung up mid-body). The client's fault, not ours: the dialect
+      // judges the request as it arrived, in its own words, and nothing is logged as an error.
+      const body = await readRest(req.raw, o.bodyLimit);
+      if (body !== undefined) return serve(req, reply, body);
+      tooLarge = true;
+    } else if (!tooLarge) o.logger.error({ err, requestId: req.id }, 'transport error');
     // Fastify refuses an oversized body before reading it and then closes the connection; a client
     // still writing would see EPIPE/ECONNRESET instead of our answer. Read (and drop) the rest first.
     if (tooLarge) await drain(req.raw, 4 * o.bodyLimit);
@@ -113,10 +139,11 @@ export function buildServer(o: ServerOptions) {
         tx.insertAudit({
           at: o.clock.now(),
           accountId: facts.accountId ?? null,
-          keyId: facts.keyId ?? null,
+          // The key id as presented, which may be hostile: PostgreSQL text cannot hold a NUL.
+          keyId: facts.keyId === undefined ? null : facts.keyId.replaceAll('\u0000', '\ufffd'),
           source: wire.remoteAddress,
           dialect: facts.dialect,
-          action: facts.action ?? '',
+          action: (facts.action ?? '').replaceAll('\u0000', '\ufffd'),
           resourceIds: resourceIdsOf(wire, res.body),
           resultCode: facts.code ?? '',
           httpStatus: res.status,
@@ -128,42 +155,77 @@ export function buildServer(o: ServerOptions) {
     }
   };
 
-  app.route({
-    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'],
-    url: '/*',
-    handler: async (req, reply) => {
-      const started = performance.now();
-      const dialect = pick(req);
-      const facts: RequestFacts = { requestId: req.id, dialect: dialect.name };
-      const raw = originForm(req.raw.url ?? '/');
-      const q = raw.indexOf('?');
-      const wire: WireRequest = {
-        method: req.method,
-        path: q < 0 ? raw : raw.slice(0, q),
-        rawQuery: q < 0 ? '' : raw.slice(q + 1),
-        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v])),
-        body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-        remoteAddress: req.ip,
-        scheme: req.protocol === 'https' ? 'https' : 'http',
-      };
-      const res = await dialect.handle(wire, facts);
-      if (facts.mutating) await audit(facts, wire, res);
-      o.logger.info(
-        {
-          requestId: facts.requestId,
-          dialect: facts.dialect,
-          action: facts.action,
-          account: facts.accountId,
-          status: res.status,
-          code: facts.code,
-          ms: Math.round(performance.now() - started),
-        },
-        'request',
-      );
-      return reply.code(res.status).headers(res.headers).send(res.body);
-    },
-  });
+  /** Hands one request, with its raw body, to its dialect, audits it, logs one line, writes the answer. */
+  const serve = async (req: FastifyRequest, reply: FastifyReply, body: Buffer) => {
+    const started = performance.now();
+    const dialect = pick(req);
+    const facts: RequestFacts = { requestId: req.id, dialect: dialect.name };
+    const raw = originForm(req.raw.url ?? '/');
+    const q = raw.indexOf('?');
+    const wire: WireRequest = {
+      method: req.method,
+      path: q < 0 ? raw : raw.slice(0, q),
+      rawQuery: q < 0 ? '' : raw.slice(q + 1),
+      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v])),
+      body,
+      remoteAddress: peers.get(req.raw) ?? req.ip ?? 'unknown',
+      scheme: req.protocol === 'https' ? 'https' : 'http',
+    };
+    const res = await dialect.handle(wire, facts);
+    if (facts.mutating) await audit(facts, wire, res);
+    o.logger.info(
+      {
+        requestId: facts.requestId,
+        dialect: facts.dialect,
+        action: facts.action,
+        account: facts.accountId,
+        status: res.status,
+        code: facts.code,
+        ms: Math.round(performance.now() - started),
+      },
+      'request',
+    );
+    return reply.code(res.status).headers(res.headers).send(res.body);
+  };
+  const serveParsed = (req: FastifyRequest, reply: FastifyReply) => serve(req, reply, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+  app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'], url: '/*', handler: serveParsed });
+  // Methods outside the table (TRACE, PROPFIND, PURGE...) reach the dialects too, which refuse them in
+  // their own envelope (UnsupportedProtocol, 4600, 404) instead of Fastify's generic 404.
+  app.setNotFoundHandler(serveParsed);
   return app;
+}
+
+/**
+ * The rest of a request body that no parser has read, or undefined when it exceeds `max` (the rest is
+ * then drained). A body already consumed or cut off by the client gives what is left: nothing.
+ */
+async function readRest(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  if (req.complete || req.destroyed || req.readableEnded) return Buffer.alloc(0);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let seen = 0;
+    const done = (out: Buffer | undefined) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onEnd);
+      req.off('error', onEnd);
+      resolve(out);
+    };
+    const onEnd = () => done(Buffer.concat(chunks));
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > max) {
+        done(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('close', onEnd);
+    req.on('error', onEnd);
+    req.resume();
+  });
 }
 
 /**

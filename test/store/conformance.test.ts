@@ -16,7 +16,7 @@ const OTHER_REGION: Scope = { ...SCOPE, region: 'ap-shanghai' };
 
 // ---- fixtures ----------------------------------------------------------------------------------
 
-const account = (id = SCOPE.accountId): Account => ({ id, provider: 'tencent', name: `name of ${id}`, ownerUin: '1000000001', createdAt: T0 });
+const account = (id = SCOPE.accountId): Account => ({ id, provider: 'tencent', name: `name of ${id}`, ownerUin: '1000000001', status: 'enabled', createdAt: T0 });
 const key = (secretId: string, accountId = SCOPE.accountId): ApiKey => ({
   secretId,
   secretKey: `secret-${secretId}`,

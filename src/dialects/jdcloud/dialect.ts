@@ -49,6 +49,8 @@ export class JdcloudDialect implements Dialect {
   }
 
   async handle(req: WireRequest, facts: RequestFacts): Promise<WireResponse> {
+    // The id in JD's form from the start, so the log line and the audit trail carry the requestId the client sees.
+    facts.requestId = jdRequestId(facts.requestId);
     try {
       let decodedPath: string;
       try {
@@ -56,6 +58,8 @@ export class JdcloudDialect implements Dialect {
       } catch {
         throw invalidArgument('Malformed path');
       }
+      // No id or region holds a NUL, and PostgreSQL text cannot store one: refused like any malformed path.
+      if (decodedPath.includes('\u0000')) throw invalidArgument('Malformed path');
       const authHeader = req.headers.authorization;
       const auth = authHeader ? parseJd2Authorization(authHeader) : undefined;
       const matched = route(req.method.toUpperCase(), decodedPath, auth?.service);

@@ -22,6 +22,12 @@ export class ParamError extends Error {
   }
 }
 
+/**
+ * The deepest parameter name any action has is 5 parts (`TagSpecification.0.Tags.0.Key`); past this
+ * a name is refused rather than built into a structure deep enough to exhaust the stack.
+ */
+const MAX_NAME_PARTS = 16;
+
 /** Turns `Filters.0.Values.1` style pairs into nested objects and arrays (0-based, by numeric index). */
 export function unflatten(pairs: ReadonlyArray<readonly [string, string]>): Record<string, unknown> {
   const root: Record<string, unknown> = {};
@@ -29,6 +35,9 @@ export function unflatten(pairs: ReadonlyArray<readonly [string, string]>): Reco
     // The Node SDK's GET mode sends undefined fields as `Name=`; an empty flattened value is absent.
     if (value === '') continue;
     const parts = key.split('.');
+    if (parts.length > MAX_NAME_PARTS) {
+      throw new ParamError('malformedName', key, `The parameter name \`${key.slice(0, 80)}…\` is nested more than ${MAX_NAME_PARTS} levels deep.`);
+    }
     if (parts.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
       throw new ParamError('malformedName', key, `The parameter name \`${key}\` is not valid.`);
     }
@@ -74,8 +83,11 @@ const toBoolean = (v: unknown): unknown => {
 };
 const toText = (v: unknown): unknown => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v);
 
+/** Text without NUL: no vendor value holds one, and PostgreSQL text cannot store it (the same answer on both stores). */
+const text = () => z.string().refine((s) => !s.includes('\u0000'), { message: 'must not contain NUL characters' });
+
 export const t = {
-  str: () => z.preprocess(toText, z.string()),
+  str: () => z.preprocess(toText, text()),
   int: () => z.preprocess(toNumber, z.number().int()),
   uint: () => z.preprocess(toNumber, z.number().int().nonnegative()),
   bool: () => z.preprocess(toBoolean, z.boolean()),
@@ -92,8 +104,8 @@ export const t = {
       : a.refine((xs) => xs.length <= max, { params: { tcCode: 'InvalidParameterValue.LimitExceeded' }, message: `at most ${max} values` });
   },
   obj: <S extends z.ZodRawShape>(shape: S) => z.strictObject(shape),
-  tag: () => z.strictObject({ Key: z.preprocess(toText, z.string()), Value: z.preprocess(toText, z.string()).optional() }),
-  filter: () => z.strictObject({ Name: z.preprocess(toText, z.string()), Values: z.array(z.preprocess(toText, z.string())) }),
+  tag: () => z.strictObject({ Key: z.preprocess(toText, text()), Value: z.preprocess(toText, text()).optional() }),
+  filter: () => z.strictObject({ Name: z.preprocess(toText, text()), Values: z.array(z.preprocess(toText, text())) }),
 };
 
 /** Validates decoded parameters against an action's schema; the first problem is thrown as a ParamError. */

@@ -119,7 +119,8 @@ export class Tencent2Dialect implements Dialect {
       const scope = { accountId: cred.account.id, provider: cred.account.provider, region };
       const fields = await def.run({ core: this.o.core, scope, account: cred.account, meta: { requestId: facts.requestId } }, p);
       const code = typeof fields.code === 'number' ? fields.code : 0;
-      facts.code = String(code);
+      // As the client reads it, and as errors record it (codeDesc): 'Success', or a batch's 5100/5400.
+      facts.code = code === 0 ? 'Success' : String(code);
       return this.answer(code === 0 ? { code: 0, message: '', codeDesc: 'Success', ...fields } : { message: '', ...fields });
     } catch (e) {
       return this.error(facts, e);

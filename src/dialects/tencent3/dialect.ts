@@ -84,6 +84,8 @@ export class Tencent3Dialect implements Dialect {
       const clientToken = typeof (params as { ClientToken?: unknown }).ClientToken === 'string' ? (params as { ClientToken: string }).ClientToken : undefined;
       const answer = await def.run({ core: this.o.core, scope, account: d.account, meta: { requestId: facts.requestId, clientToken }, language }, params);
       const requestId = typeof answer.RequestId === 'string' ? answer.RequestId : facts.requestId;
+      // A ClientToken replay answers with the first call's RequestId: log and audit the one the client sees.
+      facts.requestId = requestId;
       facts.code = 'Success';
       return this.answer({ ...answer, RequestId: requestId }, traceId);
     } catch (err) {

@@ -44,7 +44,9 @@ export function route(method: string, decodedPath: string, service?: string): Ma
     if (r.def.method !== method) continue;
     const m = r.pattern.exec(decodedPath);
     if (!m) continue;
-    const matched = { op: r.op, def: r.def, region: decodeURIComponent(m[1]!), id: m[2] === undefined ? '' : decodeURIComponent(m[2]) };
+    // The path is decoded once, by the caller: decoding the captures again would turn `%25zz` into a
+    // URIError (a 500) and `%2525` into `%`.
+    const matched = { op: r.op, def: r.def, region: m[1]!, id: m[2] ?? '' };
     if (!service || r.def.service === service) return matched;
     found ??= matched;
   }
