@@ -898,9 +898,10 @@ export class FuzzRunner {
       res = await send(this.port, wire);
     } catch (e) {
       const alive = await healthy(this.port);
-      // Node's 431 to a HEAD carries a body the client does not expect for HEAD: that is the head
-      // limit again (see below), not a broken server.
-      if (alive && wire.method === 'HEAD' && headBytes(wire) > HEAD_LIMIT) res = { status: 431, headers: {}, text: '', json: undefined, isJson: false };
+      // A head over the limit (see below) is answered 431 and the connection closed while the client
+      // may still be writing (ECONNRESET/EPIPE), or with a body a HEAD does not expect (a parse error):
+      // the head limit again, not a broken server.
+      if (alive && headBytes(wire) > HEAD_LIMIT) res = { status: 431, headers: {}, text: '', json: undefined, isJson: false };
       else throw new Error(`${label}: no answer (${e instanceof Error ? e.message : String(e)}); server ${alive ? 'still healthy' : 'DOWN'}\n${showWire(wire)}\n${this.tail()}`);
     }
     // A request head (request line + headers) over the server's 64 KB limit cannot even be read:
