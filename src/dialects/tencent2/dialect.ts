@@ -128,7 +128,8 @@ export class Tencent2Dialect implements Dialect {
   }
 
   private region(raw: string | undefined): string {
-    const region = SHORT_REGIONS[raw ?? ''] ?? raw ?? '';
+    // Own keys only: `constructor` is a (bad) region name, not Object.prototype.constructor.
+    const region = (raw !== undefined && Object.hasOwn(SHORT_REGIONS, raw) ? SHORT_REGIONS[raw] : raw) ?? '';
     if (!region) throw PUBLIC.invalidParameter('(Region) is required.');
     if (!findRegion(this.o.core.catalog, 'tencent', region)) throw PUBLIC.invalidParameter(`(Region) ${region} is not a supported region.`);
     return region;
