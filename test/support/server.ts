@@ -13,7 +13,8 @@ export const repoRoot: string = resolve(dirname(fileURLToPath(import.meta.url)),
 
 const CLI_ENTRY = 'src/cli/main.ts';
 const READY_RE = /^eniplane listening on (http:\/\/([^\s/]+):(\d+))\s*$/;
-const START_TIMEOUT_MS = 20_000;
+// A bound, not a wait: a loaded 2-core CI machine can take well over 20 s to start tsx and migrate.
+const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 const CLI_TIMEOUT_MS = 30_000;
 const MAX_LOG_CHARS = 4 * 1024 * 1024;

@@ -15,6 +15,7 @@ import { expectTcError, vpcClient } from '../../support/tencent.ts';
 import { capiClients, expect2, ok2 } from '../../support/qcloud2.ts';
 import { expectJdError, jdClients } from '../../support/jdcloud.ts';
 import { createAccount, describeRun, listAccounts, rotateKey, setEnabled, type Creds } from './kit.ts';
+import { pollUntil } from '../../support/poll.ts';
 
 const tc = (port: number, c: Creds) => vpcClient(port, { secretId: c.keyId, secretKey: c.secretKey });
 const jd = (port: number, c: Creds) => jdClients(port, { accessKey: c.keyId, secretKey: c.secretKey });
@@ -207,7 +208,14 @@ describe('secret keys at rest (SQLite)', () => {
         assert.equal((await fetch(`${other.url}/healthz`)).status, 200);
         await expectTcError(tcCall(other.port, { ...t, keyId: 'AKIDnosuchkeynosuchkeynosuchkey00000' }), 'AuthFailure.SecretIdNotFound');
         // The log says why, next to the request id the client saw.
-        const lines = other.logs().split('\n').filter((l) => why.test(l));
+        // The child's stdout arrives through a pipe: wait (bounded) for the line to be read.
+        const lines = await pollUntil(
+          async () => {
+            const found = other.logs().split('\n').filter((l) => why.test(l) && l.includes(first.requestId!));
+            return found.length ? other.logs().split('\n').filter((l) => why.test(l)) : undefined;
+          },
+          { timeoutMs: 10_000, what: `a log line saying why the key was refused, naming ${first.requestId}` },
+        );
         assert.ok(lines.length >= 1, `the log must say why the key was refused\n${other.logs()}`);
         assert.ok(lines.some((l) => l.includes(first.requestId!)), `a log line names RequestId ${first.requestId}\n${lines.join('\n')}`);
         for (const s of [t.secretKey, j.secretKey, MASTER]) assert.ok(!other.logs().includes(s), 'a secret reached the log');
