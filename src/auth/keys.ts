@@ -12,11 +12,7 @@ export interface Credential {
 export async function findCredential(store: Store, secretId: string, box: SecretBox): Promise<Credential | undefined> {
   // No key id holds a NUL, and PostgreSQL text cannot: such a lookup would fail, not miss.
   if (secretId.includes('\u0000')) return undefined;
-  const found = await store.read(async (tx) => {
-    const key = await tx.getKey(secretId);
-    if (!key || key.status !== 'enabled') return undefined;
-    const account = await tx.getAccount(key.accountId);
-    return account && account.status === 'enabled' ? { key, account } : undefined;
-  });
+  const pair = await store.peek((tx) => tx.getKeyAndAccount(secretId));
+  const found = pair && pair.key.status === 'enabled' && pair.account.status === 'enabled' ? pair : undefined;
   return found && { ...found, key: { ...found.key, secretKey: box.open(found.key.secretKey) } };
 }

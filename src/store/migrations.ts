@@ -202,5 +202,35 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         await db.schema.createIndex('audit_log_account_at').on('audit_log').columns(['account_id', 'at']).execute();
       },
     },
+    '0004_eni_page_indexes': {
+      async up(db: Kysely<any>) {
+        // DescribeNetworkInterfaces pages through an account's VPC or subnet in creation order: these
+        // find a page's rows in order instead of sorting the account's every ENI. They lead with the
+        // scope so that, without statistics, the planner still prefers them to the scope index.
+        await db.schema.createIndex('enis_vpc_order').on('enis').columns(['account_id', 'region', 'vpc_id', 'created_at', 'id']).execute();
+        await db.schema.createIndex('enis_subnet_order').on('enis').columns(['account_id', 'region', 'subnet_id', 'created_at', 'id']).execute();
+        await db.schema.dropIndex('enis_scope').execute();
+        await db.schema.createIndex('enis_scope_order').on('enis').columns(['account_id', 'region', 'created_at', 'id']).execute();
+      },
+    },
+    '0005_task_resources': {
+      async up(db: Kysely<any>) {
+        // "Is an operation in flight on this resource?" is asked on every mutating call. Scanning the
+        // RUNNING tasks' JSON id lists grows with the number of tasks in flight; this table answers it
+        // by index. It holds rows only while their task runs.
+        await db.schema
+          .createTable('task_resources')
+          .addColumn('resource_id', 'text', (c) => c.notNull())
+          .addColumn('task_seq', big, (c) => c.notNull())
+          .addPrimaryKeyConstraint('task_resources_pk', ['resource_id', 'task_seq'])
+          .execute();
+        await db.schema.createIndex('task_resources_task').on('task_resources').column('task_seq').execute();
+        const running = await db.selectFrom('tasks').select(['seq', 'resource_ids']).where('status', '=', 'RUNNING').execute();
+        for (const t of running as Array<{ seq: number; resource_ids: string }>) {
+          const ids = [...new Set(JSON.parse(t.resource_ids) as string[])];
+          if (ids.length) await db.insertInto('task_resources').values(ids.map((id) => ({ resource_id: id, task_seq: Number(t.seq) }))).execute();
+        }
+      },
+    },
   };
 }

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { DomainError } from '../core/errors.ts';
 import { Repo } from './repository.ts';
+import { preparedNameOf } from './templates.ts';
 import type { Database } from './schema.ts';
 import { migrate, type Store } from './store.ts';
 
@@ -35,7 +36,10 @@ export async function openPostgresStore(url: string, opts: { poolSize?: number }
   // Nor may a checked-out one: the pool stops listening for a client's 'error' while it is lent out,
   // and an unhandled 'error' event would kill the node. The query in flight gets the error anyway, and
   // the broken client is dropped when it is released.
-  pool.on('connect', (client) => void client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    prepareTemplates(client);
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await db.connection().execute(async (conn) => {
     // Several nodes may start at once; one advisory lock lets exactly one run the migrations.
@@ -62,9 +66,25 @@ export async function openPostgresStore(url: string, opts: { poolSize?: number }
 
   return {
     kind: 'postgres',
-    read: (fn) => guard(() => db.transaction().execute((trx) => fn(new Repo(trx, false)))),
-    write: (fn) => guard(() => db.transaction().execute((trx) => fn(new Repo(trx, true)))),
+    // A read is one snapshot: under the default READ COMMITTED each statement would see the commits
+    // made since the previous one (a count and its page could disagree).
+    read: (fn) => guard(() => db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => fn(new Repo(trx, false, 'postgres')))),
+    peek: (fn) => guard(() => fn(new Repo(db, false, 'postgres'))),
+    write: (fn) => guard(() => db.transaction().execute((trx) => fn(new Repo(trx, true, 'postgres')))),
     ping: () => guard(async () => void (await sql`select 1`.execute(db))),
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * The hot statements (templates.ts) run as named prepared statements: PostgreSQL parses and plans
+ * each once per connection instead of on every call. Kysely hands the driver plain text, so the
+ * client's query() recognises a template's text and adds its name; anything else passes unchanged.
+ */
+function prepareTemplates(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as { query: (...args: unknown[]) => unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+    const name = typeof config === 'string' && Array.isArray(values) ? preparedNameOf(config) : undefined;
+    return name ? query({ name, text: config, values }, callback) : query(config, values, callback);
   };
 }

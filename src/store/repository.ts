@@ -2,7 +2,9 @@
  * Every query the core and the task engine make, written once against Kysely so that SQLite and
  * PostgreSQL run the same statements. A Repo is bound to one open transaction.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Compilable, type Kysely } from 'kysely';
+import type { SqlDialect } from './migrations.ts';
+import { runTemplate } from './templates.ts';
 import type { Account, ApiKey, AuditEntry, ElasticIp, Eni, Instance, PrivateIp, Scope, Subnet, Task, Vpc } from '../core/model.ts';
 import type { Database } from './schema.ts';
 import {
@@ -35,11 +37,41 @@ export interface IdempotencyRecord {
   createdAt: number;
 }
 
+/** ENI fields the store can match: `shownInstanceId` is the attached instance, or the one arriving. */
+export type EniField = 'id' | 'vpcId' | 'subnetId' | 'instanceId' | 'shownInstanceId';
+
 export interface EniQuery {
   ids?: string[];
   vpcId?: string;
   subnetId?: string;
   instanceId?: string;
+  /** More conditions, all of which must hold: the field is one of the values. */
+  where?: Array<{ field: EniField; anyOf: readonly string[] }>;
+  /** Creation order, then id; `offset` ENIs skipped, at most `limit` returned. */
+  page?: { offset: number; limit: number };
+}
+
+const COLUMN: Record<Exclude<EniField, 'shownInstanceId'>, string> = { id: 'id', vpcId: 'vpc_id', subnetId: 'subnet_id', instanceId: 'instance_id' };
+
+/** What makes two condition lists compile to the same SQL: their fields and how many values each has. */
+function shapeOf(where: Array<{ field: EniField; anyOf: readonly string[] }>): string {
+  return where.map((c) => `${c.field}:${c.anyOf.length}`).join(',');
+}
+
+/** The SQL expression of a field, qualified by `table` when given. */
+function eniColumn(field: EniField, table?: string) {
+  const ref = (c: string) => sql.ref(table ? `${table}.${c}` : c);
+  return field === 'shownInstanceId' ? sql<string>`coalesce(${ref('instance_id')}, ${ref('target_instance_id')})` : ref(COLUMN[field]);
+}
+
+/** The query as `field in (values)` conditions; undefined when one of them can match nothing. */
+function conditionsOf(q: EniQuery): Array<{ field: EniField; anyOf: readonly string[] }> | undefined {
+  const all = [...(q.where ?? [])];
+  if (q.ids) all.push({ field: 'id', anyOf: q.ids });
+  if (q.vpcId !== undefined) all.push({ field: 'vpcId', anyOf: [q.vpcId] });
+  if (q.subnetId !== undefined) all.push({ field: 'subnetId', anyOf: [q.subnetId] });
+  if (q.instanceId !== undefined) all.push({ field: 'instanceId', anyOf: [q.instanceId] });
+  return all.some((c) => c.anyOf.length === 0) ? undefined : all;
 }
 
 export class Repo {
@@ -47,7 +79,33 @@ export class Repo {
     private readonly db: Kysely<Database>,
     /** Row locks exist only where writers run concurrently (PostgreSQL); SQLite serialises writers. */
     private readonly rowLocks: boolean,
+    private readonly dialect: SqlDialect,
   ) {}
+
+  /** A hot statement, built and compiled once per shape (see templates.ts). */
+  private template<R>(shape: string, values: readonly unknown[], build: (slots: readonly any[]) => Compilable<R>): Promise<R[]> {
+    return runTemplate(this.db, this.dialect, shape, values, build);
+  }
+
+  /** `update <table> set <columns> where id = ?`, one template per table and set of columns. */
+  private async updateRow(table: 'enis' | 'instances' | 'tasks', id: string, columns: Record<string, unknown>): Promise<void> {
+    const names = Object.keys(columns);
+    await this.template(`update ${table} ${names.join(',')}`, [...names.map((n) => columns[n]), id], (slots) =>
+      this.db
+        .updateTable(table)
+        .set(Object.fromEntries(names.map((n, i) => [n, slots[i]])) as any)
+        .where('id', '=', slots[names.length]),
+    );
+  }
+
+  /** `insert into <table> (<columns>) values (…)`, optionally returning one column. */
+  private insertRow(table: 'audit_log' | 'tasks', row: Record<string, unknown>, returning?: 'seq'): Promise<Array<{ seq: number }>> {
+    const names = Object.keys(row);
+    return this.template(`insert ${table} ${names.join(',')} ${returning ?? ''}`, names.map((n) => row[n]), (slots) => {
+      const q = this.db.insertInto(table).values(Object.fromEntries(names.map((n, i) => [n, slots[i]])) as any);
+      return (returning ? q.returning(returning) : q) as unknown as Compilable<{ seq: number }>;
+    });
+  }
 
   // ---- locking -------------------------------------------------------------------------------
 
@@ -59,11 +117,9 @@ export class Repo {
     if (!this.rowLocks) return;
     const instances = [...new Set(ids.instances ?? [])].sort();
     const enis = [...new Set(ids.enis ?? [])].sort();
-    if (instances.length) {
-      await this.db.selectFrom('instances').select('id').where('id', 'in', instances).orderBy('id').forUpdate().execute();
-    }
-    if (enis.length) {
-      await this.db.selectFrom('enis').select('id').where('id', 'in', enis).orderBy('id').forUpdate().execute();
+    for (const [table, ids] of [['instances', instances], ['enis', enis]] as const) {
+      if (!ids.length) continue;
+      await this.template(`lock ${table} ${ids.length}`, ids, (slots) => this.db.selectFrom(table).select('id').where('id', 'in', slots).orderBy('id').forUpdate());
     }
   }
 
@@ -88,7 +144,7 @@ export class Repo {
   /** Holds a task row while it is being finished, so a node reclaiming it skips it meanwhile. */
   async lockTask(id: string): Promise<void> {
     if (!this.rowLocks) return;
-    await this.db.selectFrom('tasks').select('seq').where('id', '=', id).forUpdate().execute();
+    await this.template('lockTask', [id], ([i]) => this.db.selectFrom('tasks').select('seq').where('id', '=', i).forUpdate());
   }
 
   // ---- accounts and keys ---------------------------------------------------------------------
@@ -97,7 +153,7 @@ export class Repo {
     await this.db.insertInto('accounts').values(accountToRow(a)).execute();
   }
   async getAccount(id: string): Promise<Account | undefined> {
-    const r = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+    const [r] = await this.template('getAccount', [id], ([i]) => this.db.selectFrom('accounts').selectAll().where('id', '=', i));
     return r && accountFromRow(r);
   }
   async listAccounts(): Promise<Account[]> {
@@ -119,21 +175,18 @@ export class Repo {
   // ---- audit trail ---------------------------------------------------------------------------
 
   async insertAudit(e: AuditEntry): Promise<void> {
-    await this.db
-      .insertInto('audit_log')
-      .values({
-        at: e.at,
-        account_id: e.accountId,
-        key_id: e.keyId,
-        source: e.source,
-        dialect: e.dialect,
-        action: e.action,
-        resource_ids: JSON.stringify(e.resourceIds),
-        result_code: e.resultCode,
-        http_status: e.httpStatus,
-        request_id: e.requestId,
-      })
-      .execute();
+    await this.insertRow('audit_log', {
+      at: e.at,
+      account_id: e.accountId,
+      key_id: e.keyId,
+      source: e.source,
+      dialect: e.dialect,
+      action: e.action,
+      resource_ids: JSON.stringify(e.resourceIds),
+      result_code: e.resultCode,
+      http_status: e.httpStatus,
+      request_id: e.requestId,
+    });
   }
   async listAudit(q: { accountId?: string; since?: number; limit?: number }): Promise<AuditEntry[]> {
     let sel = this.db.selectFrom('audit_log').selectAll();
@@ -161,6 +214,39 @@ export class Repo {
   async getKey(secretId: string): Promise<ApiKey | undefined> {
     const r = await this.db.selectFrom('api_keys').selectAll().where('secret_id', '=', secretId).executeTakeFirst();
     return r && keyFromRow(r);
+  }
+
+  // ---- bulk loading ----------------------------------------------------------------------------
+
+  /**
+   * Inserts many resources with multi-row statements (bulk loads: benchmarks, imports). Rows are sent
+   * in chunks that stay under both drivers' bound-parameter limits (SQLite 32766, PostgreSQL 65535).
+   */
+  async insertMany(r: { vpcs?: Vpc[]; subnets?: Subnet[]; instances?: Instance[]; enis?: Eni[] }): Promise<void> {
+    const chunked = async <T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>) => {
+      for (let i = 0; i < rows.length; i += 500) await insert(rows.slice(i, i + 500));
+    };
+    await chunked((r.vpcs ?? []).map(vpcToRow), (c) => this.db.insertInto('vpcs').values(c).execute());
+    await chunked((r.subnets ?? []).map(subnetToRow), (c) => this.db.insertInto('subnets').values(c).execute());
+    await chunked((r.instances ?? []).map(instanceToRow), (c) => this.db.insertInto('instances').values(c).execute());
+    await chunked((r.enis ?? []).map(eniToRow), (c) => this.db.insertInto('enis').values(c).execute());
+    await chunked((r.enis ?? []).flatMap((e) => e.ips.map(ipToRow)), (c) => this.db.insertInto('private_ips').values(c).execute());
+  }
+
+  /** A key and its account in one statement: the lookup every signed request makes. */
+  async getKeyAndAccount(secretId: string): Promise<{ key: ApiKey; account: Account } | undefined> {
+    const [r] = await this.template('keyAndAccount', [secretId], ([id]) =>
+      this.db
+        .selectFrom('api_keys as k')
+        .innerJoin('accounts as a', 'a.id', 'k.account_id')
+        .select(['k.secret_id', 'k.secret_key', 'k.account_id', 'k.status', 'k.created_at', 'a.provider', 'a.name', 'a.owner_uin', 'a.status as account_status', 'a.created_at as account_created_at'])
+        .where('k.secret_id', '=', id),
+    );
+    if (!r) return undefined;
+    return {
+      key: keyFromRow(r),
+      account: accountFromRow({ id: r.account_id, provider: r.provider, name: r.name, owner_uin: r.owner_uin, status: r.account_status, created_at: r.account_created_at }),
+    };
   }
 
   // ---- VPCs and subnets ----------------------------------------------------------------------
@@ -242,13 +328,9 @@ export class Repo {
     await this.db.insertInto('instances').values(instanceToRow(i)).execute();
   }
   async getInstance(scope: Scope, id: string): Promise<Instance | undefined> {
-    const r = await this.db
-      .selectFrom('instances')
-      .selectAll()
-      .where('id', '=', id)
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .executeTakeFirst();
+    const [r] = await this.template('getInstance', [id, scope.accountId, scope.region], ([i, a, rg]) =>
+      this.db.selectFrom('instances').selectAll().where('id', '=', i).where('account_id', '=', a).where('region', '=', rg),
+    );
     return r && instanceFromRow(r);
   }
   async listInstances(scope: Scope, ids?: string[]): Promise<Instance[]> {
@@ -266,7 +348,7 @@ export class Repo {
   }
   async updateInstance(i: Instance): Promise<void> {
     const { id, ...rest } = instanceToRow(i);
-    await this.db.updateTable('instances').set(rest).where('id', '=', id).execute();
+    await this.updateRow('instances', id, rest);
   }
   async deleteInstance(id: string): Promise<void> {
     await this.db.deleteFrom('instances').where('id', '=', id).execute();
@@ -282,47 +364,75 @@ export class Repo {
     const [e] = await this.listEnis(scope, { ids: [id] });
     return e;
   }
+  /**
+   * The ENIs matching the query with their addresses, in creation order: one statement (ENIs joined to
+   * their addresses), so it is consistent on its own. With `page`, the page is cut in SQL, by index.
+   */
   async listEnis(scope: Scope, query: EniQuery = {}): Promise<Eni[]> {
-    let q = this.db
-      .selectFrom('enis')
-      .selectAll()
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region);
-    if (query.ids) {
-      if (!query.ids.length) return [];
-      q = q.where('id', 'in', query.ids);
-    }
-    if (query.vpcId !== undefined) q = q.where('vpc_id', '=', query.vpcId);
-    if (query.subnetId !== undefined) q = q.where('subnet_id', '=', query.subnetId);
-    if (query.instanceId !== undefined) q = q.where('instance_id', '=', query.instanceId);
-    const rows = await q.orderBy('created_at').orderBy('id').execute();
-    if (!rows.length) return [];
-    const ips = await this.ipsOf(rows.map((r) => r.id));
-    return rows.map((r) => eniFromRow(r, ips.get(r.id) ?? []));
-  }
-  private async ipsOf(eniIds: string[]): Promise<Map<string, PrivateIp[]>> {
-    const out = new Map<string, PrivateIp[]>();
-    // Chunked so that a large page never exceeds a driver's bound-parameter limit.
-    for (let i = 0; i < eniIds.length; i += 500) {
-      const rows = await this.db
-        .selectFrom('private_ips')
-        .selectAll()
-        .where('eni_id', 'in', eniIds.slice(i, i + 500))
-        .execute();
-      for (const r of rows) {
-        const ip = ipFromRow(r);
-        const list = out.get(ip.eniId) ?? [];
-        list.push(ip);
-        out.set(ip.eniId, list);
+    const where = conditionsOf(query);
+    if (where === undefined) return [];
+    const page = query.page;
+    const values = [scope.accountId, scope.region, ...where.flatMap((c) => c.anyOf), ...(page ? [page.limit, page.offset] : [])];
+    const rows = await this.template(`listEnis ${shapeOf(where)} ${page ? 'page' : ''}`, values, ([account, region, ...rest]) => {
+      const matching = <Q extends { where: (...a: any[]) => Q }>(q: Q, table?: string): Q => {
+        let i = 0;
+        for (const c of where) {
+          const items = rest.slice(i, (i += c.anyOf.length));
+          q = q.where((eb: any) => eb(eniColumn(c.field, table), 'in', items));
+        }
+        return q;
+      };
+      let q = this.db
+        .selectFrom('enis')
+        .leftJoin('private_ips as ip', 'ip.eni_id', 'enis.id')
+        .selectAll('enis')
+        .select(['ip.address as ip_address', 'ip.subnet_id as ip_subnet_id', 'ip.is_primary as ip_is_primary', 'ip.state as ip_state', 'ip.description as ip_description', 'ip.qos_level as ip_qos_level']);
+      if (page) {
+        // The page's ids come from the scope's index, in order; the outer query then fetches exactly
+        // those rows by primary key (a scope condition there would tempt the planner to scan the scope).
+        const [limit, offset] = rest.slice(-2);
+        const ids = matching(this.db.selectFrom('enis').select('id').where('account_id', '=', account).where('region', '=', region));
+        q = q.where('enis.id', 'in', ids.orderBy('created_at').orderBy('id').limit(limit).offset(offset));
+      } else {
+        q = matching(q.where('enis.account_id', '=', account).where('enis.region', '=', region), 'enis');
+      }
+      return q.orderBy('enis.created_at').orderBy('enis.id');
+    });
+    const out: Eni[] = [];
+    let current: Eni | undefined;
+    for (const r of rows) {
+      if (current?.id !== r.id) out.push((current = eniFromRow(r, [])));
+      if (r.ip_address !== null) {
+        current.ips.push(ipFromRow({ subnet_id: r.ip_subnet_id!, address: r.ip_address, eni_id: r.id, is_primary: r.ip_is_primary!, state: r.ip_state!, description: r.ip_description!, qos_level: r.ip_qos_level! }));
       }
     }
-    for (const list of out.values()) list.sort((a, b) => Number(b.primary) - Number(a.primary) || ipOrder(a.address, b.address));
+    for (const e of out) if (e.ips.length > 1) e.ips.sort((a, b) => Number(b.primary) - Number(a.primary) || ipOrder(a.address, b.address));
     return out;
+  }
+  /** How many ENIs match the query (its page aside). */
+  async countEnis(scope: Scope, query: EniQuery = {}): Promise<number> {
+    const where = conditionsOf(query);
+    if (where === undefined) return 0;
+    const values = [scope.accountId, scope.region, ...where.flatMap((c) => c.anyOf)];
+    const [r] = await this.template(`countEnis ${shapeOf(where)}`, values, ([account, region, ...rest]) => {
+      let q = this.db
+        .selectFrom('enis')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('account_id', '=', account)
+        .where('region', '=', region);
+      let i = 0;
+      for (const c of where) {
+        const items = rest.slice(i, (i += c.anyOf.length));
+        q = q.where((eb) => eb(eniColumn(c.field), 'in', items));
+      }
+      return q;
+    });
+    return Number(r!.n);
   }
   /** Saves the ENI's own columns; its addresses change only through the address methods. */
   async updateEni(e: Eni): Promise<void> {
     const { id, ...rest } = eniToRow(e);
-    await this.db.updateTable('enis').set(rest).where('id', '=', id).execute();
+    await this.updateRow('enis', id, rest);
   }
   async deleteEni(id: string): Promise<void> {
     await this.unbindEipsOf(id);
@@ -331,13 +441,14 @@ export class Repo {
   }
   /** ENIs attached, attaching or migrating to the instance with the given attach type. */
   async countEnisOn(instanceId: string, attachType: number): Promise<number> {
-    const r = await this.db
-      .selectFrom('enis')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where((eb) => eb.or([eb('instance_id', '=', instanceId), eb('target_instance_id', '=', instanceId)]))
-      .where('attach_type', '=', attachType)
-      .executeTakeFirstOrThrow();
-    return Number(r.n);
+    const [r] = await this.template('countEnisOn', [instanceId, attachType], ([i, type]) =>
+      this.db
+        .selectFrom('enis')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where((eb) => eb.or([eb('instance_id', '=', i), eb('target_instance_id', '=', i)]))
+        .where('attach_type', '=', type),
+    );
+    return Number(r!.n);
   }
   /** ENIs linked to the instance in any way (attached, leaving or arriving). */
   async enisLinkedTo(instanceId: string): Promise<string[]> {
@@ -350,11 +461,12 @@ export class Repo {
     return rows.map((r) => r.id);
   }
   async usedDeviceIndexes(instanceId: string): Promise<number[]> {
-    const rows = await this.db
-      .selectFrom('enis')
-      .select('device_index')
-      .where((eb) => eb.or([eb('instance_id', '=', instanceId), eb('target_instance_id', '=', instanceId)]))
-      .execute();
+    const rows = await this.template('usedDeviceIndexes', [instanceId], ([i]) =>
+      this.db
+        .selectFrom('enis')
+        .select('device_index')
+        .where((eb) => eb.or([eb('instance_id', '=', i), eb('target_instance_id', '=', i)])),
+    );
     return rows.flatMap((r) => (r.device_index === null ? [] : [Number(r.device_index)]));
   }
 
@@ -449,31 +561,36 @@ export class Repo {
   // ---- tasks ---------------------------------------------------------------------------------
 
   async insertTask(t: Omit<Task, 'seq'>): Promise<Task> {
-    const r = await this.db
-      .insertInto('tasks')
-      .values({
-        id: t.id,
-        account_id: t.accountId,
-        region: t.region,
-        kind: t.kind,
-        status: t.status,
-        payload: JSON.stringify(t.payload),
-        resource_ids: JSON.stringify(t.resourceIds),
-        error_code: t.errorCode,
-        error_message: t.errorMessage,
-        due_at: t.dueAt,
-        lease_owner: t.leaseOwner,
-        lease_expires_at: t.leaseExpiresAt,
-        attempts: t.attempts,
-        created_at: t.createdAt,
-        finished_at: t.finishedAt,
-      })
-      .returning('seq')
-      .executeTakeFirstOrThrow();
-    return { ...t, seq: Number(r.seq) };
+    const [r] = await this.insertRow('tasks', {
+      id: t.id,
+      account_id: t.accountId,
+      region: t.region,
+      kind: t.kind,
+      status: t.status,
+      payload: JSON.stringify(t.payload),
+      resource_ids: JSON.stringify(t.resourceIds),
+      error_code: t.errorCode,
+      error_message: t.errorMessage,
+      due_at: t.dueAt,
+      lease_owner: t.leaseOwner,
+      lease_expires_at: t.leaseExpiresAt,
+      attempts: t.attempts,
+      created_at: t.createdAt,
+      finished_at: t.finishedAt,
+    }, 'seq');
+    const seq = Number(r!.seq);
+    if (t.status === 'RUNNING') {
+      const ids = [...new Set(t.resourceIds)];
+      if (ids.length) {
+        await this.template(`insert task_resources ${ids.length}`, [seq, ...ids], ([s, ...slots]) =>
+          this.db.insertInto('task_resources').values(slots.map((id) => ({ resource_id: id, task_seq: s }))),
+        );
+      }
+    }
+    return { ...t, seq };
   }
   async getTask(id: string): Promise<Task | undefined> {
-    const r = await this.db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+    const [r] = await this.template('getTask', [id], ([i]) => this.db.selectFrom('tasks').selectAll().where('id', '=', i));
     return r && taskFromRow(r);
   }
   async getTaskBySeq(seq: number): Promise<Task | undefined> {
@@ -482,14 +599,16 @@ export class Repo {
   }
   /** The unfinished task, if any, that names this resource: the "operation in flight" check. */
   async runningTaskFor(resourceId: string): Promise<Task | undefined> {
-    // resource_ids is a JSON array of ids; ids never contain quotes, so a quoted match is exact.
-    const r = await this.db
-      .selectFrom('tasks')
-      .selectAll()
-      .where('status', '=', 'RUNNING')
-      .where('resource_ids', 'like', `%"${resourceId}"%`)
-      .orderBy('seq')
-      .executeTakeFirst();
+    const [r] = await this.template('runningTaskFor', [resourceId], ([id]) =>
+      this.db
+        .selectFrom('task_resources as r')
+        .innerJoin('tasks', 'tasks.seq', 'r.task_seq')
+        .selectAll('tasks')
+        .where('r.resource_id', '=', id)
+        .where('tasks.status', '=', 'RUNNING')
+        .orderBy('tasks.seq')
+        .limit(1),
+    );
     return r && taskFromRow(r);
   }
   /**
@@ -497,26 +616,28 @@ export class Repo {
    * node is claiming at this moment instead of waiting for them.
    */
   async claimDueTasks(now: number, owner: string, leaseMs: number, limit: number): Promise<Task[]> {
-    let q = this.db
-      .selectFrom('tasks')
-      .select('seq')
-      .where('status', '=', 'RUNNING')
-      .where('due_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', now)]))
-      .orderBy('due_at')
-      .orderBy('seq')
-      .limit(limit);
-    if (this.rowLocks) q = q.forUpdate().skipLocked();
-    const picked = await q.execute();
+    const picked = await this.template(`claim ${this.rowLocks}`, [now, limit], ([at, n]) => {
+      const q = this.db
+        .selectFrom('tasks')
+        .select('seq')
+        .where('status', '=', 'RUNNING')
+        .where('due_at', '<=', at)
+        .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_expires_at', '<', at)]))
+        .orderBy('due_at')
+        .orderBy('seq')
+        .limit(n);
+      return this.rowLocks ? q.forUpdate().skipLocked() : q;
+    });
     if (!picked.length) return [];
     const seqs = picked.map((p) => p.seq);
-    await this.db
-      .updateTable('tasks')
-      .set((eb) => ({ lease_owner: owner, lease_expires_at: now + leaseMs, attempts: eb('attempts', '+', 1) }))
-      .where('seq', 'in', seqs)
-      .execute();
-    const rows = await this.db.selectFrom('tasks').selectAll().where('seq', 'in', seqs).orderBy('seq').execute();
-    return rows.map(taskFromRow);
+    const rows = await this.template(`lease ${seqs.length}`, [owner, now + leaseMs, ...seqs], ([who, until, ...slots]) =>
+      this.db
+        .updateTable('tasks')
+        .set((eb) => ({ lease_owner: who, lease_expires_at: until, attempts: eb('attempts', '+', 1) }))
+        .where('seq', 'in', slots)
+        .returningAll(),
+    );
+    return rows.map(taskFromRow).sort((a, b) => a.seq - b.seq);
   }
   async renewLease(id: string, owner: string, until: number): Promise<void> {
     await this.db
@@ -528,26 +649,23 @@ export class Repo {
       .execute();
   }
   async nextDueAt(): Promise<number | undefined> {
-    const r = await this.db
-      .selectFrom('tasks')
-      .select((eb) => eb.fn.min('due_at').as('d'))
-      .where('status', '=', 'RUNNING')
-      .executeTakeFirst();
+    const [r] = await this.template('nextDueAt', [], () =>
+      this.db.selectFrom('tasks').select((eb) => eb.fn.min('due_at').as('d')).where('status', '=', 'RUNNING'),
+    );
     return r?.d == null ? undefined : Number(r.d);
   }
   async finishTask(id: string, status: 'SUCCESS' | 'FAILED', now: number, error?: { code: string; message: string }): Promise<void> {
-    await this.db
-      .updateTable('tasks')
-      .set({
-        status,
-        finished_at: now,
-        lease_owner: null,
-        lease_expires_at: null,
-        error_code: error?.code ?? null,
-        error_message: error?.message ?? null,
-      })
-      .where('id', '=', id)
-      .execute();
+    await this.template('release task_resources', [id], ([i]) =>
+      this.db.deleteFrom('task_resources').where('task_seq', 'in', this.db.selectFrom('tasks').select('seq').where('id', '=', i)),
+    );
+    await this.updateRow('tasks', id, {
+      status,
+      finished_at: now,
+      lease_owner: null,
+      lease_expires_at: null,
+      error_code: error?.code ?? null,
+      error_message: error?.message ?? null,
+    });
   }
   /** Frees every lease: used by an embedded store at start-up, when no other node can hold one. */
   async releaseAllLeases(): Promise<number> {

@@ -174,4 +174,11 @@ export interface Database {
   idempotency: IdempotencyTable;
   elastic_ips: ElasticIpsTable;
   audit_log: AuditLogTable;
+  task_resources: TaskResourcesTable;
+}
+
+/** Which resources each RUNNING task names: the index behind "one operation at a time". */
+export interface TaskResourcesTable {
+  resource_id: string;
+  task_seq: number;
 }

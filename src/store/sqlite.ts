@@ -11,23 +11,38 @@ import type { Database } from './schema.ts';
 import { migrate, type Store } from './store.ts';
 
 export async function openSqliteStore(path: string): Promise<Store> {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const native = new BetterSqlite3(path);
-  native.pragma('journal_mode = WAL');
-  native.pragma('synchronous = NORMAL');
-  native.pragma('foreign_keys = ON');
-  // Another process (the accounts CLI, a second reader) may hold the write lock briefly.
-  native.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
+  const memory = path === ':memory:';
+  if (!memory) mkdirSync(dirname(path), { recursive: true });
+  const open = (readonly: boolean) => {
+    const native = new BetterSqlite3(path, { readonly });
+    if (!readonly) native.pragma('journal_mode = WAL');
+    native.pragma('synchronous = NORMAL');
+    native.pragma('foreign_keys = ON');
+    // Another process (the accounts CLI, a second reader) may hold the write lock briefly.
+    native.pragma('busy_timeout = 5000');
+    // Reads are random lookups over the whole file: SQLite's default 2 MB page cache misses on most of
+    // them, and every miss is a read() call and a page copy. Map the first 256 MiB of the file (the OS
+    // shares and evicts those pages) and keep a 32 MiB cache of our own: large enough for the hot
+    // pages, small enough that a million-ENI database stays well under a GiB of resident memory.
+    native.pragma('mmap_size = 268435456');
+    native.pragma('cache_size = -32768');
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
+  };
+  const db = open(false);
   await migrate(db, 'sqlite');
+  // Reads have a connection of their own: in WAL mode it reads the last committed state while the
+  // writer's connection is inside a transaction, so a read never waits for a write that awaits
+  // between its statements (the engine finishing a task, an attach checking its rules). An
+  // in-memory database is private to its connection, so it has only the one.
+  const reader = memory ? db : open(true);
 
   // Kysely's SQLite driver owns one connection behind a mutex, so a transaction that awaits
-  // between statements never interleaves with another request's statements.
-  const inTx = <T>(begin: 'begin immediate' | 'begin deferred', fn: (tx: Repo) => Promise<T>): Promise<T> =>
-    db.connection().execute(async (conn) => {
-      await sql.raw(begin).execute(conn);
+  // between statements never interleaves with another request's statements on that connection.
+  const readTx = <T>(fn: (tx: Repo) => Promise<T>): Promise<T> =>
+    reader.connection().execute(async (conn) => {
+      await sql`begin deferred`.execute(conn);
       try {
-        const out = await fn(new Repo(conn, false));
+        const out = await fn(new Repo(conn, false, 'sqlite'));
         await sql`commit`.execute(conn);
         return out;
       } catch (e) {
@@ -38,11 +53,115 @@ export async function openSqliteStore(path: string): Promise<Store> {
 
   return {
     kind: 'sqlite',
-    read: (fn) => inTx('begin deferred', fn),
-    write: (fn) => inTx('begin immediate', fn),
+    read: readTx,
+    // Each statement takes the reader's mutex on its own, never inside another read's transaction.
+    peek: (fn) => fn(new Repo(reader, false, 'sqlite')),
+    write: groupCommitted(db),
     ping: async () => {
-      await sql`select 1`.execute(db);
+      await sql`select 1`.execute(reader);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      if (reader !== db) await reader.destroy();
+      await db.destroy();
+    },
+  };
+}
+
+interface QueuedWrite {
+  fn: (tx: Repo) => Promise<unknown>;
+  resolve(out: unknown): void;
+  reject(e: unknown): void;
+}
+
+/** Writes in one group share a transaction; bounded so that no caller waits behind too many others. */
+const MAX_GROUP = 64;
+
+/**
+ * Group commit. SQLite has one writer, so write transactions run one after another anyway; what
+ * costs is each COMMIT (its pages appended to the WAL). Writes that queue up while one runs are
+ * therefore run together in one transaction, each inside its own SAVEPOINT: a write that fails
+ * rolls back to its savepoint alone, as if it had its own transaction, and the others go on. No
+ * caller is answered before the COMMIT that makes its write durable; if that COMMIT fails, every
+ * write of the group fails with it and none was acknowledged.
+ */
+function groupCommitted(db: Kysely<Database>): Store['write'] {
+  const queue: QueuedWrite[] = [];
+  let running = false;
+
+  const runGroup = () =>
+    db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      const done: Array<{ w: QueuedWrite; out: unknown }> = [];
+      let current: QueuedWrite | undefined;
+      try {
+        for (let n = 0; n < MAX_GROUP && queue.length; n++) {
+          current = queue.shift()!;
+          await sql`savepoint w`.execute(conn);
+          let out: unknown;
+          try {
+            out = await current.fn(new Repo(conn, false, 'sqlite'));
+          } catch (e) {
+            await sql`rollback to w`.execute(conn);
+            await sql`release w`.execute(conn);
+            current.reject(e);
+            current = undefined;
+            continue;
+          }
+          await sql`release w`.execute(conn);
+          done.push({ w: current, out });
+          current = undefined;
+        }
+        await sql`commit`.execute(conn);
+      } catch (e) {
+        // The transaction itself failed (I/O, a full disk): nothing of the group is durable.
+        await sql`rollback`.execute(conn).catch(() => {});
+        current?.reject(e);
+        for (const d of done) d.w.reject(e);
+        return;
+      }
+      for (const d of done) d.w.resolve(d.out);
+    });
+
+  const drain = async () => {
+    running = true;
+    try {
+      while (queue.length) {
+        await runGroup().catch((e: unknown) => {
+          // BEGIN itself failed (the file is locked by another process past busy_timeout, say): the
+          // next write in line gets the error rather than waiting forever.
+          queue.shift()?.reject(e);
+        });
+      }
+    } finally {
+      running = false;
+    }
+  };
+
+  return <T>(fn: (tx: Repo) => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (out: unknown) => void, reject });
+      if (!running) void drain();
+    });
+}
+
+/**
+ * Kysely prepares every statement it runs; preparing (parsing and planning SQL) cost more than running
+ * the statement itself on the request path. The same SQL text gets the same prepared statement.
+ * Statements are only ever run to completion (all/run), never left mid-iteration, so reuse is safe.
+ * Bounded: SQL with a variable number of parameters (`in (?, ?, …)`, bulk inserts) has many shapes.
+ */
+function cachingStatements(native: BetterSqlite3.Database): { prepare(sql: string): BetterSqlite3.Statement; close(): void } {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(sql) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = native.prepare(sql);
+        if (cache.size >= 500) cache.delete(cache.keys().next().value!);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+    close: () => native.close(),
   };
 }

@@ -8,6 +8,12 @@ export interface Store {
   readonly kind: SqlDialect;
   /** A consistent read; no writes may happen inside. */
   read<T>(fn: (tx: Repo) => Promise<T>): Promise<T>;
+  /**
+   * A read of exactly one statement, which is consistent by itself: no transaction is opened around
+   * it (on SQLite that saves two statements, on PostgreSQL two round trips). Anything that reads
+   * twice and needs both answers to agree uses read().
+   */
+  peek<T>(fn: (tx: Repo) => Promise<T>): Promise<T>;
   /** One atomic write transaction: all of fn's changes commit together or none do. */
   write<T>(fn: (tx: Repo) => Promise<T>): Promise<T>;
   /** Cheap liveness probe for /healthz. */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Account, ApiKey, Eni, Instance, PrivateIp, Scope, Subnet, Task, Vpc } from '../../src/core/model.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
-import { freshDb, freshStore, skipUnless, STORE_KINDS, type StoreKind } from '../support/stores.ts';
+import { freshDb, freshStore, plainVpc, skipUnless, STORE_KINDS, withStore, type StoreKind } from '../support/stores.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const SCOPE: Scope = { accountId: 'acc-aaaaaaaaaa', provider: 'tencent', region: 'ap-guangzhou' };
@@ -24,18 +24,13 @@ const key = (secretId: string, accountId = SCOPE.accountId): ApiKey => ({
   status: 'enabled',
   createdAt: T0,
 });
+// Every optional field set, so a lost column shows.
 const vpc = (id: string, scope = SCOPE, at = T0): Vpc => ({
-  id,
-  accountId: scope.accountId,
-  region: scope.region,
-  name: `vpc ${id}`,
-  cidr: '10.0.0.0/16',
-  isDefault: false,
+  ...plainVpc(scope, id, at),
   enableMulticast: true,
   dnsServers: ['183.60.82.98', '183.60.83.1'],
   domainName: 'example.internal',
   tags: [{ key: 'team', value: 'net' }],
-  createdAt: at,
 });
 const subnet = (id: string, vpcId: string, scope = SCOPE, at = T0): Subnet => ({
   id,
@@ -144,15 +139,6 @@ async function seedNetwork(store: Store): Promise<{ sub: Subnet; ins: Instance }
   return { sub, ins };
 }
 
-/** Runs body on a fresh store of the kind and always cleans up. */
-async function withStore(kind: StoreKind, body: (store: Store) => Promise<void>): Promise<void> {
-  const { store, cleanup } = await freshStore(kind);
-  try {
-    await body(store);
-  } finally {
-    await cleanup();
-  }
-}
 
 const rejectsBecauseOf = async (p: Promise<unknown>, what: RegExp): Promise<void> => {
   await assert.rejects(p, (e: unknown) => {

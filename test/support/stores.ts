@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/store.ts';
+import type { Scope, Vpc } from '../../src/core/model.ts';
 
 export const PG_ADMIN_URL = process.env.ENIPLANE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -88,3 +89,28 @@ export async function skipUnless(kind: StoreKind): Promise<string | false> {
   if (kind === 'sqlite') return false;
   return (await postgresAvailable()) ? false : 'PostgreSQL unreachable (not on CI): skipped';
 }
+
+/** Runs body on a fresh store of the kind and always cleans up. */
+export async function withStore(kind: StoreKind, body: (store: Store) => Promise<void>): Promise<void> {
+  const { store, cleanup } = await freshStore(kind);
+  try {
+    await body(store);
+  } finally {
+    await cleanup();
+  }
+}
+
+/** A plain VPC row of the scope, for store tests that need some row to write and read. */
+export const plainVpc = (scope: Scope, id: string, at: number): Vpc => ({
+  id,
+  accountId: scope.accountId,
+  region: scope.region,
+  name: `vpc ${id}`,
+  cidr: '10.0.0.0/16',
+  isDefault: false,
+  enableMulticast: false,
+  dnsServers: [],
+  domainName: '',
+  tags: [],
+  createdAt: at,
+});

@@ -397,8 +397,18 @@ export async function eniLimits(core: Core, scope: Scope, id: string, kind: 'ins
   });
 }
 
+/** The ENIs matching the query; one statement, so no transaction is needed around it. */
 export async function listEnis(core: Core, scope: Scope, query: EniQuery = {}): Promise<Eni[]> {
-  return core.store.read((tx) => tx.listEnis(scope, query));
+  return core.store.peek((tx) => tx.listEnis(scope, query));
+}
+
+/** One page of the ENIs matching the query, and how many match in all, from one consistent read. */
+export async function pageEnis(core: Core, scope: Scope, query: EniQuery, page: { offset: number; limit: number }): Promise<{ total: number; enis: Eni[] }> {
+  return core.store.read(async (tx) => {
+    const total = await tx.countEnis(scope, query);
+    const enis = total > page.offset && page.limit > 0 ? await tx.listEnis(scope, { ...query, page }) : [];
+    return { total, enis };
+  });
 }
 
 // ---- shared pieces ---------------------------------------------------------------------------
