@@ -149,6 +149,22 @@ export function tc3SigningKey(secretKey: string, date: string, service: string):
   return hmac(hmac(hmac(`TC3${secretKey}`, date), service), 'tc3_request');
 }
 
+/**
+ * Derived signing keys change once a day per key and service, yet deriving one is three HMACs on
+ * every request. Kept per (secret, date, service); bounded, oldest dropped first.
+ */
+const signingKeys = new Map<string, Buffer>();
+function cachedSigningKey(secretKey: string, date: string, service: string): Buffer {
+  const id = `${secretKey}\n${date}\n${service}`;
+  let key = signingKeys.get(id);
+  if (!key) {
+    key = tc3SigningKey(secretKey, date, service);
+    if (signingKeys.size >= 10_000) signingKeys.delete(signingKeys.keys().next().value!);
+    signingKeys.set(id, key);
+  }
+  return key;
+}
+
 function hexHmac(key: Buffer, msg: string): string {
   return createHmac('sha256', key).update(msg, 'utf8').digest('hex');
 }
@@ -172,10 +188,13 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Host as sent, then without `:port` (the Node SDK signs `URL.hostname` but sends `URL.host`). */
+/**
+ * Host without `:port`, then as sent: the Node SDK signs `URL.hostname` but sends `URL.host`, other
+ * clients sign the header as sent. Either matches; the more common one is tried first.
+ */
 function tc3HostCandidates(host: string): string[] {
   const bare = host.replace(/:\d+$/, '');
-  return bare === host ? [host] : [host, bare];
+  return bare === host ? [host] : [bare, host];
 }
 
 /**
@@ -192,23 +211,22 @@ export function verifyTc3(secretKey: string, req: SignedRequest, auth: Tc3Author
   if (!tc3DateMatches(auth.date, Number(timestamp))) return false;
   if (!auth.signedHeaders.includes('content-type') || !auth.signedHeaders.includes('host')) return false;
 
-  const key = tc3SigningKey(secretKey, auth.date, auth.service);
+  const key = cachedSigningKey(secretKey, auth.date, auth.service);
   const payloadHash = tc3PayloadHash(req);
   const uris = req.path === '/' ? ['/'] : [req.path, '/'];
-  let ok = false;
   for (const h of tc3HostCandidates(host)) {
     for (const canonicalUri of uris) {
       const asSent = tc3CanonicalRequest(req, auth.signedHeaders, { host: h, canonicalUri }, payloadHash);
       if (asSent === undefined) return false;
       const lower = tc3CanonicalRequest(req, auth.signedHeaders, { host: h, canonicalUri, lowerCaseValues: true }, payloadHash);
       for (const canonical of lower === undefined || lower === asSent ? [asSent] : [asSent, lower]) {
-        const expected = hexHmac(key, tc3StringToSign(timestamp, auth.date, auth.service, canonical));
-        // No early exit, so the time taken does not reveal which variant matched.
-        ok = safeEqual(expected, auth.signature) || ok;
+        // Each comparison is constant-time; stopping at the first match only tells which canonical
+        // variant the client used, which the client already knows and which says nothing of the key.
+        if (safeEqual(hexHmac(key, tc3StringToSign(timestamp, auth.date, auth.service, canonical)), auth.signature)) return true;
       }
     }
   }
-  return ok;
+  return false;
 }
 
 /**

@@ -55,7 +55,20 @@ export interface DomainErrorData {
 
 export type DomainErrorKind = keyof DomainErrorData;
 
-export class DomainError<K extends DomainErrorKind = DomainErrorKind> extends Error {
+/**
+ * An error that is an answer, not a bug: a refusal the API returns to its caller. No stack trace is
+ * captured; capturing one cost more than all the rest of a refused request, and it is never shown.
+ */
+export class AnswerError extends Error {
+  constructor(message: string) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(message);
+    Error.stackTraceLimit = limit;
+  }
+}
+
+export class DomainError<K extends DomainErrorKind = DomainErrorKind> extends AnswerError {
   constructor(
     readonly kind: K,
     readonly data: DomainErrorData[K],

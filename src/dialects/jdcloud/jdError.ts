@@ -1,5 +1,7 @@
+import { AnswerError } from '../../core/errors.ts';
+
 /** An error in JD Cloud terms: the HTTP status (also `error.code`), the status string and a message. */
-export class JdError extends Error {
+export class JdError extends AnswerError {
   constructor(
     readonly httpCode: number,
     readonly status: string,

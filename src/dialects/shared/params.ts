@@ -4,12 +4,13 @@
  * lenient typing the official examples and SDKs rely on (API 3.0 spec §1.4, API 2.0 spec §1.4).
  * Problems are reported as a neutral ParamError; each dialect words it in its own codes.
  */
+import { AnswerError } from '../../core/errors.ts';
 import { z } from 'zod';
 import { isId } from '../../core/ids.ts';
 
 export type ParamProblem = 'missing' | 'type' | 'unknown' | 'value' | 'malformedName';
 
-export class ParamError extends Error {
+export class ParamError extends AnswerError {
   constructor(
     readonly problem: ParamProblem,
     readonly param: string,

@@ -1,5 +1,7 @@
+import { AnswerError } from '../../core/errors.ts';
+
 /** An error already in API 2.0 terms: the public numeric code, the symbolic codeDesc and a message. */
-export class Tc2Error extends Error {
+export class Tc2Error extends AnswerError {
   constructor(
     readonly code: number,
     readonly codeDesc: string,

@@ -15,6 +15,7 @@
  */
 import type { Eni, Instance, Tag, Vpc } from '../../core/model.ts';
 import type { SubnetView } from '../../core/ops/network.ts';
+import type { EniField } from '../../store/repository.ts';
 import { BEIJING_OFFSET_MS, beijingTime, eniType, instanceUuid } from './shapes.ts';
 import { TcError } from './tcError.ts';
 
@@ -79,12 +80,19 @@ const addressIp: Compiled<Eni> = {
   },
 };
 
+/**
+ * An equality filter the store can evaluate too (in SQL, by index): the predicate and the store field
+ * it corresponds to are defined together, so the two can never mean different things.
+ */
+type StoreFilter = ValuePredicate<Eni> & { storeField: EniField };
+const stored = (storeField: EniField, get: (e: Eni) => string | null): StoreFilter => Object.assign(((v: string, e: Eni) => get(e) === v) as ValuePredicate<Eni>, { storeField });
+
 const eniFilters: Table<Eni> = {
-  'vpc-id': eq((e) => e.vpcId),
-  'subnet-id': eq((e) => e.subnetId),
-  'network-interface-id': eq((e) => e.id),
+  'vpc-id': stored('vpcId', (e) => e.vpcId),
+  'subnet-id': stored('subnetId', (e) => e.subnetId),
+  'network-interface-id': stored('id', (e) => e.id),
   // The instance shown in Attachment: settled, leaving, or arriving (as eniShape shows it).
-  'attachment.instance-id': (v, e) => (e.instanceId ?? e.targetInstanceId) === v,
+  'attachment.instance-id': stored('shownInstanceId', (e) => e.instanceId ?? e.targetInstanceId),
   'groups.security-group-id': oneOf((e) => e.securityGroupIds),
   'network-interface-name': eq((e) => e.name),
   'network-interface-description': eq((e) => e.description),
@@ -211,6 +219,31 @@ const CVM_UNKNOWN = 'InvalidFilter';
 /** DescribeNetworkInterfaces (spec §4.8). */
 export function filterEnis(enis: Eni[], filters: Filter[]): Eni[] {
   return apply(enis, filters, eniFilters, VPC_UNKNOWN);
+}
+
+/** Filter values one request may have evaluated by the store; the rest are evaluated in memory. */
+const MAX_STORE_VALUES = 200;
+
+/**
+ * DescribeNetworkInterfaces filters split into what the store evaluates (`where`) and what is left to
+ * filterEnis (`rest`). Every filter is validated first, as apply() does, so errors never depend on
+ * which side a filter lands on.
+ */
+export function eniStoreConditions(filters: Filter[]): { where: Array<{ field: EniField; anyOf: string[] }>; rest: Filter[] } {
+  for (const f of filters) compileFilter(f, filters, eniFilters, VPC_UNKNOWN);
+  const where: Array<{ field: EniField; anyOf: string[] }> = [];
+  const rest: Filter[] = [];
+  // Each pushed value is a bound parameter, and the databases cap those (SQLite 32,766, PostgreSQL
+  // 65,535) while the API caps neither filters nor values: past a budget, filters stay in memory.
+  let budget = MAX_STORE_VALUES;
+  for (const f of filters) {
+    const entry = Object.hasOwn(eniFilters, f.Name) ? eniFilters[f.Name] : undefined;
+    if (typeof entry === 'function' && 'storeField' in entry && f.Values.length <= budget) {
+      where.push({ field: (entry as StoreFilter).storeField, anyOf: f.Values });
+      budget -= f.Values.length;
+    } else rest.push(f);
+  }
+  return { where, rest };
 }
 
 /** DescribeVpcs (spec §4.2). */

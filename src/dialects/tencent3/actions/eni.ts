@@ -8,14 +8,15 @@ import {
   eniLimits,
   listEnis,
   migrateEni,
+  pageEnis,
   migrateIp,
   modifyEni,
   unassignIps,
 } from '../../../core/ops/enis.ts';
-import type { AttachType } from '../../../core/model.ts';
+import type { AttachType, Eni } from '../../../core/model.ts';
 import { action, page, RATE } from '../action.ts';
 import { t } from '../codec.ts';
-import { filterEnis } from '../filters.ts';
+import { eniStoreConditions, filterEnis } from '../filters.ts';
 import { eniShape, privateIpShape } from '../shapes.ts';
 import { TcError } from '../tcError.ts';
 import { checkPaging, fromTags } from './common.ts';
@@ -104,9 +105,20 @@ export const eniActions = {
       if (p.NetworkInterfaceIds?.length && p.Filters?.length) {
         throw new TcError('InvalidParameter.Coexist', 'NetworkInterfaceIds and Filters cannot be given together.');
       }
-      // Unknown but well-formed ids give an empty set (unconfirmed; Terraform treats both alike).
-      const enis = filterEnis(await listEnis(core, scope, p.NetworkInterfaceIds?.length ? { ids: p.NetworkInterfaceIds } : {}), p.Filters ?? []);
-      return { TotalCount: enis.length, NetworkInterfaceSet: page(enis, offset, limit).map((e) => eniShape(e, account.ownerUin)) };
+      const shape = (enis: Eni[]) => enis.map((e) => eniShape(e, account.ownerUin));
+      if (p.NetworkInterfaceIds?.length) {
+        // Unknown but well-formed ids give an empty set (unconfirmed; Terraform treats both alike).
+        const enis = await listEnis(core, scope, { ids: p.NetworkInterfaceIds });
+        return { TotalCount: enis.length, NetworkInterfaceSet: shape(page(enis, offset, limit)) };
+      }
+      const { where, rest } = eniStoreConditions(p.Filters ?? []);
+      if (!rest.length) {
+        // Every filter is an indexed equality: the store counts and cuts the page itself.
+        const { total, enis } = await pageEnis(core, scope, { where }, { offset, limit });
+        return { TotalCount: total, NetworkInterfaceSet: shape(enis) };
+      }
+      const enis = filterEnis(await listEnis(core, scope, { where }), rest);
+      return { TotalCount: enis.length, NetworkInterfaceSet: shape(page(enis, offset, limit)) };
     },
   }),
   DeleteNetworkInterface: action({
