@@ -55,7 +55,9 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   const timing = parseLatency(cfg.latency);
   const driver = new SimDriver(parseFaults(cfg.faults), Math.random, parseRange(cfg.dataplaneDelay, '--dataplane-delay', '0'));
   const catalog = loadCatalog(cfg.catalog);
-  const logger = pino({ level: cfg.logLevel, base: { node: process.pid } });
+  // Log lines are written asynchronously, batched while a write is in flight: one synchronous write
+  // per request cost a tenth of a request's time under load. Pino flushes what is left at exit.
+  const logger = pino({ level: cfg.logLevel, base: { node: process.pid } }, pino.destination({ dest: 1, sync: false }));
   const clock = cfg.clock ?? systemClock;
   const shared = cfg.rateLimit && cfg.redis ? await openRedisRateLimiter(cfg.redis, clock, (level, msg, data) => logger[level](data ?? {}, msg)) : undefined;
   const store = await openStore(cfg.db);
@@ -106,6 +108,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
       await engine.stop();
       await store.close();
       await shared?.close();
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
     },
   };
 }

@@ -12,6 +12,8 @@ import type { Clock } from '../core/clock.ts';
 import { createServer } from 'node:http';
 import { API2_PATH } from '../dialects/tencent2/dialect.ts';
 import { JD_PATH_PREFIX } from '../dialects/jdcloud/dialect.ts';
+import { GroupCommit } from '../store/groupCommit.ts';
+import type { AuditEntry } from '../core/model.ts';
 
 /** `http://host/path?q` → `/path?q`; an origin-form target is returned as it is. */
 function originForm(url: string): string {
@@ -89,8 +91,9 @@ export function buildServer(o: ServerOptions) {
   // hung up, or was cut off by the request timeout) the socket no longer knows it, and an audit entry
   // without its source could not be written.
   const peers = new WeakMap<IncomingMessage, string>();
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', (req, _reply, done) => {
     if (req.ip) peers.set(req.raw, req.ip);
+    done();
   });
 
   app.get('/healthz', async (_req, reply) => {
@@ -132,24 +135,24 @@ export function buildServer(o: ServerOptions) {
     return reply.code(res.status).headers(res.headers).send(res.body);
   });
 
+  // Entries of requests finishing together share one transaction (see groupCommit.ts).
+  const auditTrail = new GroupCommit<AuditEntry>(o.store, (tx, entry) => tx.insertAudit(entry));
   /** Every mutating call, accepted or refused, is recorded; a lost audit write is logged, never hidden. */
   const audit = async (facts: RequestFacts, wire: WireRequest, res: WireResponse): Promise<void> => {
     try {
-      await o.store.write((tx) =>
-        tx.insertAudit({
-          at: o.clock.now(),
-          accountId: facts.accountId ?? null,
-          // The key id as presented, which may be hostile: PostgreSQL text cannot hold a NUL.
-          keyId: facts.keyId === undefined ? null : facts.keyId.replaceAll('\u0000', '\ufffd'),
-          source: wire.remoteAddress,
-          dialect: facts.dialect,
-          action: (facts.action ?? '').replaceAll('\u0000', '\ufffd'),
-          resourceIds: resourceIdsOf(wire, res.body),
-          resultCode: facts.code ?? '',
-          httpStatus: res.status,
-          requestId: facts.requestId,
-        }),
-      );
+      await auditTrail.submit({
+        at: o.clock.now(),
+        accountId: facts.accountId ?? null,
+        // The key id as presented, which may be hostile: PostgreSQL text cannot hold a NUL.
+        keyId: facts.keyId === undefined ? null : facts.keyId.replaceAll('\u0000', '\ufffd'),
+        source: wire.remoteAddress,
+        dialect: facts.dialect,
+        action: (facts.action ?? '').replaceAll('\u0000', '\ufffd'),
+        resourceIds: resourceIdsOf(wire, res.body),
+        resultCode: facts.code ?? '',
+        httpStatus: res.status,
+        requestId: facts.requestId,
+      });
     } catch (err) {
       o.logger.error({ requestId: facts.requestId, error: String(err) }, 'audit entry could not be written');
     }
