@@ -83,6 +83,9 @@ const MAX_GROUP = 64;
  * rolls back to its savepoint alone, as if it had its own transaction, and the others go on. No
  * caller is answered before the COMMIT that makes its write durable; if that COMMIT fails, every
  * write of the group fails with it and none was acknowledged.
+ *
+ * So a write's callback must never wait for another write's answer: both could be in one group,
+ * and that answer comes only after the group's COMMIT (a deadlock). None does.
  */
 function groupCommitted(db: Kysely<Database>): Store['write'] {
   const queue: QueuedWrite[] = [];
