@@ -1,6 +1,7 @@
 /**
  * Every query the core and the task engine make, written once against Kysely so that SQLite and
- * PostgreSQL run the same statements. A Repo is bound to one open transaction.
+ * PostgreSQL run the same statements. A Repo is bound to one open transaction (or, for peek(), to a
+ * connection outside any: then each statement stands alone).
  */
 import { sql, type Compilable, type Kysely } from 'kysely';
 import type { SqlDialect } from './migrations.ts';
