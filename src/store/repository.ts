@@ -52,6 +52,13 @@ export interface EniQuery {
   page?: { offset: number; limit: number };
 }
 
+/**
+ * How many filter values one query may hand the store: each is a bound parameter, and the databases
+ * cap those (SQLite 32,766, PostgreSQL 65,535) while the APIs cap neither filters nor values.
+ * Callers evaluate filters beyond this budget in memory instead.
+ */
+export const MAX_STORE_VALUES = 200;
+
 const COLUMN: Record<Exclude<EniField, 'shownInstanceId'>, string> = { id: 'id', vpcId: 'vpc_id', subnetId: 'subnet_id', instanceId: 'instance_id' };
 
 /** What makes two condition lists compile to the same SQL: their fields and how many values each has. */

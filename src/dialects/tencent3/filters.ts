@@ -15,7 +15,7 @@
  */
 import type { Eni, Instance, Tag, Vpc } from '../../core/model.ts';
 import type { SubnetView } from '../../core/ops/network.ts';
-import type { EniField } from '../../store/repository.ts';
+import { MAX_STORE_VALUES, type EniField } from '../../store/repository.ts';
 import { BEIJING_OFFSET_MS, beijingTime, eniType, instanceUuid } from './shapes.ts';
 import { TcError } from './tcError.ts';
 
@@ -221,9 +221,6 @@ export function filterEnis(enis: Eni[], filters: Filter[]): Eni[] {
   return apply(enis, filters, eniFilters, VPC_UNKNOWN);
 }
 
-/** Filter values one request may have evaluated by the store; the rest are evaluated in memory. */
-const MAX_STORE_VALUES = 200;
-
 /**
  * DescribeNetworkInterfaces filters split into what the store evaluates (`where`) and what is left to
  * filterEnis (`rest`). Every filter is validated first, as apply() does, so errors never depend on
@@ -233,8 +230,7 @@ export function eniStoreConditions(filters: Filter[]): { where: Array<{ field: E
   for (const f of filters) compileFilter(f, filters, eniFilters, VPC_UNKNOWN);
   const where: Array<{ field: EniField; anyOf: string[] }> = [];
   const rest: Filter[] = [];
-  // Each pushed value is a bound parameter, and the databases cap those (SQLite 32,766, PostgreSQL
-  // 65,535) while the API caps neither filters nor values: past a budget, filters stay in memory.
+  // Past the store's budget of bound values, filters stay in memory.
   let budget = MAX_STORE_VALUES;
   for (const f of filters) {
     const entry = Object.hasOwn(eniFilters, f.Name) ? eniFilters[f.Name] : undefined;

@@ -2,6 +2,7 @@
 import { fail } from '../../../core/errors.ts';
 import { createEips, deleteEip, disassociateEip, associateEip, listEips } from '../../../core/ops/eips.ts';
 import { assignIps, createEni, deleteEni, listEnis, modifyEni, unassignIps } from '../../../core/ops/enis.ts';
+import { MAX_STORE_VALUES } from '../../../store/repository.ts';
 import { createSubnet, createVpc, deleteSubnet, deleteVpc, listSubnets, listVpcs } from '../../../core/ops/network.ts';
 import { filterMap, jd, jdAction, jdPage, listQuery, type JdContext } from '../action.ts';
 import { invalidArgument } from '../jdError.ts';
@@ -182,9 +183,15 @@ export const vpcOps = {
     async run(ctx, { query }) {
       // The doc example writes vpcIds/subnetIds, the SDK comment vpcId/subnetId: accept both (spec §4.14).
       const f = filterMap(query, ['networkInterfaceIds', 'networkInterfaceNames', 'vpcId', 'vpcIds', 'subnetId', 'subnetIds', 'role', 'azType', 'azs']);
-      let enis = await listEnis(ctx.core, ctx.scope, f.has('networkInterfaceIds') ? { ids: f.get('networkInterfaceIds')! } : {});
       const vpcs = [...(f.get('vpcId') ?? []), ...(f.get('vpcIds') ?? [])];
       const subnets = [...(f.get('subnetId') ?? []), ...(f.get('subnetIds') ?? [])];
+      // The store narrows by id, VPC and subnet (within its budget of values); the filters below
+      // still apply in full, so the answer is the same either way.
+      const narrow = [{ field: 'vpcId', anyOf: vpcs }, { field: 'subnetId', anyOf: subnets }] as const;
+      let enis = await listEnis(ctx.core, ctx.scope, {
+        ...(f.has('networkInterfaceIds') ? { ids: f.get('networkInterfaceIds')! } : {}),
+        where: narrow.filter((c) => c.anyOf.length > 0 && c.anyOf.length <= MAX_STORE_VALUES),
+      });
       if (vpcs.length) enis = enis.filter((e) => vpcs.includes(e.vpcId));
       if (subnets.length) enis = enis.filter((e) => subnets.includes(e.subnetId));
       if (f.has('networkInterfaceNames')) enis = enis.filter((e) => f.get('networkInterfaceNames')!.includes(e.name));

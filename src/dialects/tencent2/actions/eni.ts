@@ -75,7 +75,13 @@ export const eni2Actions = {
       if ((p.limit ?? 20) > 50) throw PUBLIC.invalidParameter('(limit) must be at most 50.');
       const vpcs = await listVpcs(ctx.core, ctx.scope);
       if (p.vpcId && !vpcs.some((v) => v.id === p.vpcId)) fail('NotFound', { resource: 'vpc', id: p.vpcId });
-      let enis = await listEnis(ctx.core, ctx.scope, p.networkInterfaceId ? { ids: [p.networkInterfaceId] } : {});
+      // The store narrows by the indexed fields; the filters below still apply in full.
+      let enis = await listEnis(ctx.core, ctx.scope, {
+        ...(p.networkInterfaceId ? { ids: [p.networkInterfaceId] } : {}),
+        ...(p.vpcId ? { vpcId: p.vpcId } : {}),
+        ...(p.subnetId ? { subnetId: p.subnetId } : {}),
+        ...(p.instanceId ? { instanceId: p.instanceId } : {}),
+      });
       if (p.vpcId) enis = enis.filter((e) => e.vpcId === p.vpcId);
       if (p.subnetId) enis = enis.filter((e) => e.subnetId === p.subnetId);
       if (p.eniName) enis = enis.filter((e) => e.name.includes(p.eniName!));
