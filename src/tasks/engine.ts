@@ -11,7 +11,6 @@ import type { Scope, Task } from '../core/model.ts';
 import type { Driver } from '../dataplane/driver.ts';
 import type { Store } from '../store/store.ts';
 import { executors } from './executors.ts';
-import type { Repo } from '../store/repository.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -142,32 +141,27 @@ export class TaskEngine {
       }
     }
   }
-  private async finish(task: Task, failure: Failure | undefined): Promise<void> {
-    await this.o.store.write((tx) => this.finishIn(tx, task, failure));
+  private async finish(task: Task, failure: { code: string; message: string } | undefined): Promise<void> {
+    const executor = executors[task.kind];
+    await this.o.store.write(async (tx) => {
+      await tx.lockTask(task.id);
+      const current = await tx.getTask(task.id);
+      // Someone else reclaimed it after our lease ran out, or it already ended: theirs to finish.
+      if (!current || current.status !== 'RUNNING' || current.leaseOwner !== this.owner) return;
+      const account = await tx.getAccount(task.accountId);
+      const scope: Scope = { accountId: task.accountId, region: task.region, provider: account?.provider ?? 'tencent' };
+      // Ids name instances or ENIs; locking each id in both tables keeps the fixed order and
+      // matches only the rows that exist, whatever a provider's id prefixes look like.
+      await tx.lock({ instances: task.resourceIds, enis: task.resourceIds });
+      const now = this.o.clock.now();
+      if (failure) {
+        await executor.rollback(tx, scope, task, now, failure.message);
+        await tx.finishTask(task.id, 'FAILED', now, failure);
+      } else {
+        await executor.complete(tx, scope, task, now);
+        await tx.finishTask(task.id, 'SUCCESS', now);
+      }
+    });
     if (failure) this.o.log?.('info', 'task failed and was rolled back', { taskId: task.id, kind: task.kind, ...failure });
   }
-
-  /** Records one task's end, unless another node has taken it over meanwhile. */
-  private async finishIn(tx: Repo, task: Task, failure: Failure | undefined): Promise<void> {
-    const executor = executors[task.kind];
-    await tx.lockTask(task.id);
-    const current = await tx.getTask(task.id);
-    // Someone else reclaimed it after our lease ran out, or it already ended: theirs to finish.
-    if (!current || current.status !== 'RUNNING' || current.leaseOwner !== this.owner) return;
-    const account = await tx.getAccount(task.accountId);
-    const scope: Scope = { accountId: task.accountId, region: task.region, provider: account?.provider ?? 'tencent' };
-    // Ids name instances or ENIs; locking each id in both tables keeps the fixed order and
-    // matches only the rows that exist, whatever a provider's id prefixes look like.
-    await tx.lock({ instances: task.resourceIds, enis: task.resourceIds });
-    const now = this.o.clock.now();
-    if (failure) {
-      await executor.rollback(tx, scope, task, now, failure.message);
-      await tx.finishTask(task.id, 'FAILED', now, failure);
-    } else {
-      await executor.complete(tx, scope, task, now);
-      await tx.finishTask(task.id, 'SUCCESS', now);
-    }
-  }
 }
-
-type Failure = { code: string; message: string };
