@@ -12,9 +12,11 @@ export interface WireRequest {
   scheme: 'http' | 'https';
 }
 
+/** An answer: every dialect answers JSON, which the HTTP layer writes as `application/json`. */
 export interface WireResponse {
   status: number;
   headers: Record<string, string>;
+  /** Serialised with JSON.stringify. */
   body: unknown;
 }
 

@@ -136,7 +136,7 @@ export class Tencent2Dialect implements Dialect {
   }
 
   private answer(body: Record<string, unknown>): WireResponse {
-    return { status: 200, headers: { 'content-type': 'application/json' }, body };
+    return { status: 200, headers: {}, body };
   }
 
   private error(facts: RequestFacts, err: unknown): WireResponse {

@@ -221,7 +221,7 @@ export class Tencent3Dialect implements Dialect {
   // ---- answers ------------------------------------------------------------------------------
 
   private answer(response: Record<string, unknown>, traceId: string | undefined): WireResponse {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = {};
     if (traceId) headers['x-tc-traceid'] = traceId;
     return { status: 200, headers, body: { Response: response } };
   }
