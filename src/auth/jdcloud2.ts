@@ -7,6 +7,7 @@
  * 401 ACCESS_ERROR (§2.6).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { pyCompareLists, pyQuote } from './pythonUrl.ts';
 
 export const JD2_ALGORITHM = 'JDCLOUD2-HMAC-SHA256';
 const JD2_TERMINATOR = 'jdcloud2_request';
@@ -49,14 +50,14 @@ const HEX64_RE = /^[0-9a-f]{64}$/i;
 const DATETIME_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /**
- * Parses `JDCLOUD2-HMAC-SHA256 Credential=<ak>/<YYYYMMDD>/<region>/<service>/jdcloud2_request,
- * SignedHeaders=a;b, Signature=<hex>`. SDKs write ", " between the fields; any run of spaces and
- * commas is accepted. Duplicate or unknown fields, a bad scope, an empty or repeated header name or
- * a signature that is not 64 hex digits give undefined.
+ * Parses `<algorithm> Credential=<ak>/<YYYYMMDD>/<region>/<service>/<terminator>, SignedHeaders=a;b,
+ * Signature=<hex>`, the grammar both JD signature generations share. SDKs write ", " between the
+ * fields; any run of spaces and commas is accepted. Another algorithm, duplicate or unknown fields, a
+ * bad scope, an empty or repeated header name or a signature that is not 64 hex digits give undefined.
  */
-export function parseJd2Authorization(header: string): Jd2Authorization | undefined {
+export function parseJdAuthorizationAs(header: string, algorithm: string, terminator: string): Jd2Authorization | undefined {
   const m = /^\s*(\S+)\s+(.*)$/s.exec(header);
-  if (!m || m[1] !== JD2_ALGORITHM) return undefined;
+  if (!m || m[1] !== algorithm) return undefined;
   const fields = new Map<string, string>();
   for (const part of (m[2] ?? '').split(/[\s,]+/)) {
     if (part === '') continue;
@@ -73,13 +74,18 @@ export function parseJd2Authorization(header: string): Jd2Authorization | undefi
     return undefined;
   }
   const scope = credential.split('/');
-  if (scope.length !== 5 || scope[4] !== JD2_TERMINATOR) return undefined;
+  if (scope.length !== 5 || scope[4] !== terminator) return undefined;
   const [accessKey = '', date = '', region = '', service = ''] = scope;
   if (accessKey === '' || !DATE8_RE.test(date) || region === '' || service === '') return undefined;
   const names = signedHeaders.split(';').map((h) => h.toLowerCase());
   if (names.some((h) => h === '') || new Set(names).size !== names.length) return undefined;
   if (!HEX64_RE.test(signature)) return undefined;
   return { accessKey, date, region, service, signedHeaders: names, signature: signature.toLowerCase() };
+}
+
+/** `JDCLOUD2-HMAC-SHA256 Credential=<ak>/<YYYYMMDD>/<region>/<service>/jdcloud2_request, …`. */
+export function parseJd2Authorization(header: string): Jd2Authorization | undefined {
+  return parseJdAuthorizationAs(header, JD2_ALGORITHM, JD2_TERMINATOR);
 }
 
 /** `YYYYMMDDTHHMMSSZ` (UTC) → epoch ms; undefined if malformed or not a real calendar time. */
@@ -356,8 +362,22 @@ function safeEqual(a: string, b: string): boolean {
 }
 
 /**
- * True when the signature matches with the Node canonical query or with the raw query as received
- * (Go signs `URL.RawQuery` verbatim; §2.4). Also false when x-jdcloud-date is missing or malformed,
+ * The canonical query of jdcloud-sdk-python up to 1.6.94: the components as sent, each split at every
+ * `=` and trimmed, sorted as Python sorts lists, written `k=v`, `k=` or `k=a%3Db`; nothing decoded.
+ */
+export function jd2PythonQuery(rawQuery: string): string {
+  const params = rawQuery
+    .split('&')
+    .filter((c) => c !== '')
+    .map((c) => c.split('=').map((p) => p.trim()));
+  params.sort(pyCompareLists);
+  return params.map((p) => `${p[0]}=${p.length === 2 ? p[1] : p.length > 2 ? p.slice(1).join('%3D') : ''}`).join('&');
+}
+
+/**
+ * True when the signature matches with the Node canonical query, the raw query as received (Go
+ * signs `URL.RawQuery` verbatim; §2.4) or the old Python SDK's, over the path as sent or as that
+ * SDK quotes it. Also false when x-jdcloud-date is missing or malformed,
  * when the scope date is not its first 8 characters, when host, x-jdcloud-date or x-jdcloud-nonce
  * (or a received x-jdcloud-security-token) is not signed, or when a signed header is missing.
  * Left to the caller: the clock-skew window, the nonce-replay check, and that region and service
@@ -380,18 +400,30 @@ export function verifyJd2(secretKey: string, req: Jd2Request, auth: Jd2Authoriza
   } catch {
     // A lone surrogate: the Node SDK could not have signed this query; the raw form still may match.
   }
-  if (!queries.includes(req.rawQuery)) queries.push(req.rawQuery);
+  const python = jd2PythonQuery(req.rawQuery);
+  for (const q of [req.rawQuery, python]) if (!queries.includes(q)) queries.push(q);
+  // jdcloud-sdk-python up to 1.6.94 signs `quote(path)` (`:verb` as `%3A`) but sends the path as
+  // built, with a literal `:`; the other SDKs sign the path as sent.
+  const paths = [req.rawPath];
+  try {
+    const quoted = pyQuote(req.rawPath, '/');
+    if (quoted !== req.rawPath) paths.push(quoted);
+  } catch {
+    // A lone surrogate: no Python client sent this path.
+  }
 
   const key = jd2SigningKey(secretKey, auth.date, auth.region, auth.service);
   const scope = jd2Scope(auth.date, auth.region, auth.service);
   const payloadHash = jd2PayloadHash(req.body);
   const given = auth.signature.toLowerCase();
   let ok = false;
-  for (const query of queries) {
-    const canonical = jd2CanonicalRequest(req, auth.signedHeaders, query, payloadHash);
-    if (canonical === undefined) return false;
-    // No early exit, so the time taken does not reveal which variant matched.
-    ok = safeEqual(hexHmac(key, jd2StringToSign(datetime, scope, canonical)), given) || ok;
+  for (const rawPath of paths) {
+    for (const query of queries) {
+      const canonical = jd2CanonicalRequest({ ...req, rawPath }, auth.signedHeaders, query, payloadHash);
+      if (canonical === undefined) return false;
+      // No early exit, so the time taken does not reveal which variant matched.
+      ok = safeEqual(hexHmac(key, jd2StringToSign(datetime, scope, canonical)), given) || ok;
+    }
   }
   return ok;
 }

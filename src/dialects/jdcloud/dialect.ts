@@ -1,13 +1,14 @@
 /**
- * JD Cloud OpenAPI (`/v1/regions/{regionId}/…`): REST routes for vm and vpc, JDCLOUD2-HMAC-SHA256
- * over the raw request, a date window and nonce replay check, `{requestId, result}` answers and
+ * JD Cloud OpenAPI (`/v1/regions/{regionId}/…`): REST routes for vm and vpc, JDCLOUD2- or
+ * JDCLOUD3-HMAC-SHA256 over the raw request, a date window and nonce replay check, `{requestId, result}` answers and
  * errors as real HTTP statuses with `error.code` equal to the status (spec §3).
  */
 import { findRegion } from '../../core/catalog.ts';
 import type { Core } from '../../core/context.ts';
 import { isDomainError } from '../../core/errors.ts';
 import { findCredential } from '../../auth/keys.ts';
-import { parseJd2Authorization, parseJdDatetime, verifyJd2 } from '../../auth/jdcloud2.ts';
+import { parseJdDatetime } from '../../auth/jdcloud2.ts';
+import { parseJdAuthorization, verifyJd } from '../../auth/jdcloud.ts';
 import type { RateLimiter } from '../../auth/rateLimiter.ts';
 import type { ReplayCache } from '../../auth/replayCache.ts';
 import type { SecretBox } from '../../auth/secrets.ts';
@@ -61,7 +62,7 @@ export class JdcloudDialect implements Dialect {
       // No id or region holds a NUL, and PostgreSQL text cannot store one: refused like any malformed path.
       if (decodedPath.includes('\u0000')) throw invalidArgument('Malformed path');
       const authHeader = req.headers.authorization;
-      const auth = authHeader ? parseJd2Authorization(authHeader) : undefined;
+      const auth = authHeader ? parseJdAuthorization(authHeader) : undefined;
       const matched = route(req.method.toUpperCase(), decodedPath, auth?.service);
       if (!matched) throw notFound(`No route for ${req.method} ${decodedPath}`);
       facts.action = matched.op;
@@ -78,7 +79,7 @@ export class JdcloudDialect implements Dialect {
       const cred = await findCredential(this.o.core.store, auth.accessKey, this.o.secrets);
       if (!cred || cred.account.provider !== 'jdcloud') throw accessError('Invalid access key');
       const signed = { method: req.method.toUpperCase(), rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body };
-      if (!verifyJd2(cred.key.secretKey, signed, auth)) throw accessError('sign result is not same [gw]');
+      if (!verifyJd(cred.key.secretKey, signed, auth)) throw accessError('sign result is not same [gw]');
       // A nonce is a UUID per request: seen again, the request is a replay.
       if (this.o.replay.checkAndRecord(`jd|${auth.accessKey}|${req.headers['x-jdcloud-nonce'] ?? ''}`)) {
         throw accessError('Nonce already used: the request is a replay');
@@ -96,7 +97,7 @@ export class JdcloudDialect implements Dialect {
       const result = await matched.def.run({ core: this.o.core, scope, account: cred.account, meta: { requestId: facts.requestId } }, { id: matched.id, body, query });
       facts.code = '200';
       const requestId = jdRequestId(facts.requestId);
-      return { status: 200, headers: { 'content-type': 'application/json', 'x-jdcloud-request-id': requestId }, body: result ? { requestId, result } : { requestId } };
+      return { status: 200, headers: { 'x-jdcloud-request-id': requestId }, body: result ? { requestId, result } : { requestId } };
     } catch (e) {
       return this.error(facts, e);
     }
@@ -130,7 +131,7 @@ export class JdcloudDialect implements Dialect {
     // Node looks at the HTTP status, Go and Terraform at error.code: they must agree (spec §3.2).
     return {
       status: e.httpCode,
-      headers: { 'content-type': 'application/json', 'x-jdcloud-request-id': requestId },
+      headers: { 'x-jdcloud-request-id': requestId },
       body: { requestId, error: { code: e.httpCode, status: e.status, message: e.message } },
     };
   }
