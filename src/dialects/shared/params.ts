@@ -111,6 +111,7 @@ export const t = {
 
 /** Validates decoded parameters against an action's schema; the first problem is thrown as a ParamError. */
 export function validate<S extends z.ZodType>(schema: S, input: Record<string, unknown>): z.infer<S> {
+  input = withoutNulls(input) as Record<string, unknown>;
   const r = schema.safeParse(input);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
@@ -126,6 +127,23 @@ export function validate<S extends z.ZodType>(schema: S, input: Record<string, u
   }
   if (issue.code === 'invalid_type') throw new ParamError('type', name, `The parameter \`${name}\` has the wrong type: ${issue.message}.`);
   throw new ParamError('value', name, `The value of \`${name}\` is invalid: ${issue.message}.`);
+}
+
+/**
+ * JSON `null` for a field means "not given": the JD Cloud Python SDK sends every field of its request
+ * classes, `null` when unset, and the Tencent SDKs may do the same. A null member is dropped at every
+ * depth, so an optional field is absent and a required one missing; a null inside a list stays (a
+ * list of values with a hole is a wrong type, not an absent list).
+ */
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => (x === null ? x : withoutNulls(x)));
+  if (typeof v !== 'object' || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    // defineProperty: a JSON key `__proto__` stays a plain (unknown) key instead of a prototype.
+    if (x !== null) Object.defineProperty(out, k, { value: withoutNulls(x), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 function valueAt(input: unknown, path: ReadonlyArray<PropertyKey>): unknown {

@@ -90,6 +90,35 @@ describe('parameter validation (spec §1.4, §2.4)', () => {
     await refused(s, () => s.vpc.AssignPrivateIpAddresses(loose({ NetworkInterfaceId: w.eni })), 'MissingParameter');
   });
 
+  test('JSON null means "not given": an optional null is absent, a required null is missing, a null in a list is a wrong type', async () => {
+    const call = async (action: string, params: Record<string, unknown>) =>
+      (await tc3Raw(port, { action, body: JSON.stringify(params), ...creds })).json.Response!;
+    const made = await call('CreateNetworkInterface', {
+      VpcId: w.vpc,
+      SubnetId: w.subnet,
+      NetworkInterfaceName: 'nulls',
+      NetworkInterfaceDescription: null,
+      SecondaryPrivateIpAddressCount: null,
+      SecurityGroupIds: null,
+      PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.30', Primary: null }],
+      Tags: null,
+    });
+    assert.equal(made.Error, undefined, JSON.stringify(made));
+    const id = (made.NetworkInterface as { NetworkInterfaceId: string }).NetworkInterfaceId;
+    await waitTaskSuccess(s, made.RequestId!);
+    const eni = await waitEniReady(s, id);
+    assert.equal(eni.NetworkInterfaceDescription, '');
+    assert.deepEqual(eni.PrivateIpAddressSet!.map((p) => p.PrivateIpAddress), ['10.0.1.30']);
+    const listed = await call('DescribeNetworkInterfaces', { NetworkInterfaceIds: [id], Filters: null, Offset: null, Limit: null });
+    assert.equal(listed.TotalCount, 1, JSON.stringify(listed));
+
+    const required = await call('CreateNetworkInterface', { VpcId: w.vpc, SubnetId: null, NetworkInterfaceName: 'x' });
+    assert.equal(required.Error?.Code, 'MissingParameter', JSON.stringify(required));
+    assert.match(required.Error!.Message!, /SubnetId/);
+    const hole = await call('DescribeNetworkInterfaces', { NetworkInterfaceIds: [id, null] });
+    assert.equal(hole.Error?.Code, 'InvalidParameter', JSON.stringify(hole));
+  });
+
   test('lenient typing: "Primary": "true", numeric strings, numbers where the schema says String', async () => {
     // The official CreateNetworkInterface example sends Primary as a string.
     const r = await s.vpc.CreateNetworkInterface(
