@@ -43,11 +43,11 @@ export async function allocateAddresses(
   const out: PrivateIp[] = [];
   for (const r of plan.requested) {
     const ip = parseIpv4(r.address);
-    if (ip === undefined) fail('InvalidValue', { field: 'PrivateIpAddress', reason: 'malformed', value: r.address });
+    if (ip === undefined) fail('InvalidValue', { field: 'address', reason: 'malformed', value: r.address });
     const check = checkRequestedIp(cidr, ip, reserved);
     if (check === 'outside') fail('IpOutsideSubnet', { ip: r.address, subnetId: subnet.id });
     if (check === 'reserved') fail('IpReserved', { ip: r.address });
-    if (seen.has(ip)) fail('InvalidValue', { field: 'PrivateIpAddress', reason: 'duplicate', value: r.address });
+    if (seen.has(ip)) fail('InvalidValue', { field: 'address', reason: 'duplicate', value: r.address });
     if (used.has(ip)) fail('IpInUse', { ip: r.address });
     seen.add(ip);
     out.push(ipRecord(subnet.id, formatIpv4(ip), eniId, !!r.primary, plan, r.description));

@@ -40,11 +40,26 @@ export interface InstanceTypeInfo {
   gpu?: number;
 }
 
+/** A length (and, where the vendor documents one, character-set) rule for a name or description. */
+export interface TextRule {
+  max: number;
+  /** Tencent counts names in UTF-8 bytes, descriptions and JD Cloud's texts in characters. */
+  unit: 'bytes' | 'chars';
+  min?: number;
+  /** Allowed characters, as the source of a RegExp character class's body (JD Cloud names). */
+  charset?: string;
+}
+
+/** The texts whose rules differ between providers. */
+export type TextField = 'vpc.name' | 'subnet.name' | 'eni.name' | 'eni.description' | 'instance.name';
+
 /**
  * How a provider's cloud differs in kind, not in size: its id and MAC forms, whether ENIs are
  * bound to a zone, which subnet addresses it reserves. Built in; not overridable by a catalog file.
  */
 export interface ProviderPolicy {
+  /** Length and character rules of names and descriptions, as each vendor documents them. */
+  text: Record<TextField, TextRule>;
   /** Characters of [a-z0-9] after the prefix: Tencent `eni-1a2b3c4d` (8), JD Cloud `port-1a2b3c4d5e` (10). */
   idLength: number;
   prefixes: { vpc: string; subnet: string; eni: string; instance: string; routeTable: string; eip: string };
@@ -173,11 +188,23 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
+/** JD Cloud's name characters: CJK ideographs, ASCII letters and digits, `_` and `-`. */
+const JD_NAME_CHARS = '\\u4e00-\\u9fa5A-Za-z0-9_\\-';
+
 /** Frozen: it is shared process-wide; loadCatalog hands out mutable copies. */
 export const builtinCatalog: Catalog = deepFreeze({
   providers: {
     tencent: {
       policy: {
+        // Names: 60 bytes (API 3.0 docs: "最多支持60个字节"); ENI descriptions 60 characters;
+        // instance names 128 characters (InvalidInstanceName.TooLong beyond). No character set.
+        text: {
+          'vpc.name': { max: 60, unit: 'bytes' },
+          'subnet.name': { max: 60, unit: 'bytes' },
+          'eni.name': { max: 60, unit: 'bytes' },
+          'eni.description': { max: 60, unit: 'chars' },
+          'instance.name': { max: 128, unit: 'chars' },
+        },
         idLength: 8,
         prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip' },
         macPrefix: '20:90:6F',
@@ -200,6 +227,17 @@ export const builtinCatalog: Catalog = deepFreeze({
     },
     jdcloud: {
       policy: {
+        // vpcName, subnetName, networkInterfaceName: Chinese characters, letters, digits, `_` and
+        // `-`, at most 32 characters; descriptions at most 256; instance names 2 to 128 characters
+        // (spec jdcloud §4.5, §4.11–4.13). Subnet names: the docs give no rule of their own; the
+        // console applies the VPC rule, and so do we.
+        text: {
+          'vpc.name': { max: 32, unit: 'chars', charset: JD_NAME_CHARS },
+          'subnet.name': { max: 32, unit: 'chars', charset: JD_NAME_CHARS },
+          'eni.name': { max: 32, unit: 'chars', charset: JD_NAME_CHARS },
+          'eni.description': { max: 256, unit: 'chars' },
+          'instance.name': { min: 2, max: 128, unit: 'chars' },
+        },
         idLength: 10,
         prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip' },
         macPrefix: 'FA:16:3E',

@@ -5,9 +5,31 @@
 
 export type ResourceKind = 'vpc' | 'subnet' | 'eni' | 'instance' | 'task' | 'zone' | 'instanceType' | 'ip' | 'region' | 'eip' | 'account';
 
+/**
+ * The request values core checks, in neutral words. Each dialect's error table renders them as its
+ * vendor's parameter names (`NetworkInterfaceName`, `networkInterfaceName`, ...), so no vendor
+ * vocabulary lives in core.
+ */
+export type Field =
+  | 'vpc.name' | 'vpc.cidr' | 'vpc.dnsServers'
+  | 'subnet.name' | 'subnet.cidr' | 'subnet.zone'
+  | 'eni.name' | 'eni.description' | 'eni.addresses' | 'eni.addresses.primary'
+  | 'address'
+  | 'instance.name' | 'instance.addresses'
+  | 'eip.count';
+
 export interface DomainErrorData {
-  /** A request parameter failed a rule that is not about a resource (bad CIDR, name too long...). */
-  InvalidValue: { field: string; reason: 'malformed' | 'tooLong' | 'range' | 'duplicate' | 'empty' | 'limitExceeded'; value?: unknown };
+  /**
+   * A request parameter failed a rule that is not about a resource (bad CIDR, name too long...).
+   * `limit` and `unit` say what a length rule allowed, `min` a lower bound.
+   */
+  InvalidValue: {
+    field: Field;
+    reason: 'malformed' | 'tooLong' | 'tooShort' | 'range' | 'duplicate' | 'empty' | 'limitExceeded';
+    value?: unknown;
+    limit?: number;
+    unit?: 'bytes' | 'chars';
+  };
   NotFound: { resource: ResourceKind; id: string };
   /**
    * The resource exists but belongs to another account. Only vendors with a documented permission

@@ -2,8 +2,8 @@
  * Every precondition of every operation, one function each. Operations call these and nothing else
  * decides whether a change is allowed, so no path can skip a rule (the moto lesson).
  */
-import type { InstanceTypeInfo } from './catalog.ts';
-import { fail } from './errors.ts';
+import type { InstanceTypeInfo, TextField, TextRule } from './catalog.ts';
+import { fail, type Field } from './errors.ts';
 import type { AttachType, ElasticIp, Eni, Instance, Subnet } from './model.ts';
 import type { Repo } from '../store/repository.ts';
 
@@ -80,8 +80,22 @@ export function requireSubnetInVpc(subnet: Subnet, vpcId: string): void {
   if (subnet.vpcId !== vpcId) fail('ResourceMismatch', { resource: 'subnet', id: subnet.id, expected: vpcId });
 }
 
-export function requireMaxLength(field: string, value: string | undefined, max: number, unit: 'bytes' | 'chars'): void {
+export function requireMaxLength(field: Field, value: string | undefined, max: number, unit: 'bytes' | 'chars'): void {
   if (value === undefined) return;
   const len = unit === 'bytes' ? Buffer.byteLength(value, 'utf8') : [...value].length;
-  if (len > max) fail('InvalidValue', { field, reason: 'tooLong', value });
+  if (len > max) fail('InvalidValue', { field, reason: 'tooLong', value, limit: max, unit });
+}
+
+const charsets = new Map<string, RegExp>();
+
+/** A name or description obeys its provider's rule: length (bytes or characters), minimum, characters. */
+export function requireText(field: TextField, value: string | undefined, rule: TextRule): void {
+  if (value === undefined) return;
+  requireMaxLength(field, value, rule.max, rule.unit);
+  if (rule.min !== undefined && [...value].length < rule.min) fail('InvalidValue', { field, reason: 'tooShort', value, limit: rule.min, unit: 'chars' });
+  if (rule.charset !== undefined) {
+    let re = charsets.get(rule.charset);
+    if (!re) charsets.set(rule.charset, (re = new RegExp(`^[${rule.charset}]*$`, 'u')));
+    if (!re.test(value)) fail('InvalidValue', { field, reason: 'malformed', value });
+  }
 }

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
-import { signJd2 } from '../../src/auth/jdcloud2.ts';
+import { jd2PythonQuery, jd2Signature, JD2_ALGORITHM, jd2Scope, signJd2 } from '../../src/auth/jdcloud2.ts';
+import { signJd3 } from '../../src/auth/jdcloud3.ts';
+import { pyQuote } from '../../src/auth/pythonUrl.ts';
 import { pollUntil } from './poll.ts';
 import { runCli, type RunningServer } from './server.ts';
 
@@ -300,6 +302,7 @@ export async function expectJdError(p: Promise<unknown>, httpCode: number, statu
   assert.equal(typeof e.requestId, 'string', `requestId missing: ${seen}`);
   assert.ok((e.requestId as string).length > 0, `requestId empty: ${seen}`);
   assert.equal(e.responseObj.headers.get('x-jdcloud-request-id'), e.requestId, `x-jdcloud-request-id header must equal the body requestId: ${seen}`);
+  assert.equal(e.responseObj.headers.get('content-type'), 'application/json', `content-type: ${seen}`);
   return { httpCode, status, message: e.error.message as string, requestId: e.requestId as string };
 }
 
@@ -324,6 +327,7 @@ export async function expectRawJdError(res: RawJdResponse, httpCode: number, sta
   assert.equal(typeof body.requestId, 'string', `requestId: ${seen}`);
   assert.ok((body.requestId as string).length > 0, `requestId empty: ${seen}`);
   assert.equal(res.headers.get('x-jdcloud-request-id'), body.requestId, `x-jdcloud-request-id header: ${seen}`);
+  assert.equal(res.headers.get('content-type'), 'application/json', `content-type: ${seen}`);
   return { httpCode, status, message: String(body.error.message), requestId: body.requestId as string };
 }
 
@@ -447,6 +451,55 @@ export async function sendJd(prepared: PreparedJdRequest): Promise<RawJdResponse
 }
 
 export const rawJd = (port: number, creds: JdCreds, r: RawJdRequest): Promise<RawJdResponse> => sendJd(prepareJd(port, creds, r));
+
+/**
+ * The jdcloud-sdk-python generations a verifier must accept: 1.6.94 and before sign JDCLOUD2 over
+ * `quote(path)` (`:verb` as `%3A`) and the raw query pairs sorted, and send the path as it is; 1.6.95
+ * on (1.6.180 is what `jdc` pins, 1.6.338 the latest) sign JDCLOUD3 (see src/auth/jdcloud3.ts).
+ */
+export type JdPythonSdk = '1.6.94' | '1.6.180' | '1.6.338';
+export const JD_PYTHON_SDKS: readonly JdPythonSdk[] = ['1.6.94', '1.6.180', '1.6.338'];
+
+/**
+ * A request as jdcloud-sdk-python's JDCloudClient sends it: the path with a literal `:verb`, a GET
+ * query as its ParameterBuilder writes it, a POST body of json.dumps of every parameter (path ones
+ * and unset ones as `null` included), User-Agent and Content-Type as it sets them, and its signer's
+ * headers (including the header named after the algorithm).
+ */
+export function preparePythonJd(port: number, creds: JdCreds, sdk: JdPythonSdk, r: Omit<RawJdRequest, 'sendBody'>): PreparedJdRequest {
+  const host = `127.0.0.1:${port}`;
+  const body = r.body ?? '';
+  const datetime = r.datetime ?? jdDatetime();
+  const nonce = r.nonce ?? randomUUID();
+  const region = r.region ?? JD_REGION;
+  const base = { 'user-agent': `JdcloudSdkPython/${sdk} ${r.service}/v1`, 'content-type': 'application/json' };
+  const req = { method: r.method, rawPath: r.path, rawQuery: r.query ?? '', headers: { ...base, host }, body: Buffer.from(body, 'utf8') };
+  let added: Record<string, string>;
+  if (sdk === '1.6.94') {
+    const headers = { 'content-type': 'application/json', host, 'x-jdcloud-date': datetime, 'x-jdcloud-nonce': nonce };
+    const scope = { date: datetime.slice(0, 8), region, service: r.service, signedHeaders: Object.keys(headers).sort() };
+    const signature = jd2Signature(creds.secretKey, { ...req, rawPath: pyQuote(r.path, '/'), headers }, scope, datetime, jd2PythonQuery(req.rawQuery));
+    added = {
+      authorization: `${JD2_ALGORITHM} Credential=${creds.accessKey}/${jd2Scope(scope.date, region, r.service)}, SignedHeaders=${scope.signedHeaders.join(';')}, Signature=${signature}`,
+      'x-jdcloud-date': datetime,
+      [JD2_ALGORITHM]: JD2_ALGORITHM,
+      'x-jdcloud-nonce': nonce,
+    };
+  } else {
+    added = signJd3(creds.accessKey, creds.secretKey, req, region, r.service, datetime, nonce);
+  }
+  return {
+    url: `http://${host}${r.path}${r.query ? `?${r.query}` : ''}`,
+    init: { method: r.method, headers: { ...base, ...added }, ...(body === '' ? {} : { body }) },
+  };
+}
+
+/** Python's json.dumps: `, ` and `: ` separators, non-ASCII as \\uXXXX (ensure_ascii). */
+export function pythonJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(pythonJson).join(', ')}]`;
+  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${pythonJson(k)}: ${pythonJson(x)}`).join(', ')}}`;
+  return JSON.stringify(v).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 // ---- builders and waits --------------------------------------------------------------------------
 

@@ -32,7 +32,7 @@ export async function createEips(core: Core, scope: Scope, input: CreateEipsInpu
     const zone = findZone(core.catalog, scope.provider, az);
     if (!zone || zone.region.region !== scope.region) fail('NotFound', { resource: 'zone', id: az });
   }
-  if (input.address !== undefined && input.count !== 1) fail('InvalidValue', { field: 'maxCount', reason: 'range', value: input.count });
+  if (input.address !== undefined && input.count !== 1) fail('InvalidValue', { field: 'eip.count', reason: 'range', value: input.count });
   return core.store.write(async (tx) => {
     const out: ElasticIp[] = [];
     for (let i = 0; i < input.count; i++) {

@@ -13,7 +13,7 @@ import {
   requireIdle,
   requireInstanceAcceptsEni,
   requireIpQuota,
-  requireMaxLength,
+  requireText,
   requireSameVpc,
   requireSameZone,
   requireSecondary,
@@ -45,12 +45,18 @@ export interface AcceptedEni {
   taskId: string;
 }
 
+/** An ENI's name and description, by its provider's rules. */
+function requireEniTexts(core: Core, scope: Scope, input: { name?: string; description?: string }): void {
+  const { text } = policyOf(core, scope.provider);
+  requireText('eni.name', input.name, text['eni.name']);
+  requireText('eni.description', input.description, text['eni.description']);
+}
+
 export async function createEni(core: Core, scope: Scope, input: CreateEniInput, meta: RequestMeta): Promise<AcceptedEni & { replayed: boolean }> {
-  requireMaxLength('NetworkInterfaceName', input.name, 60, 'bytes');
-  requireMaxLength('NetworkInterfaceDescription', input.description, 60, 'chars');
+  requireEniTexts(core, scope, input);
   const addresses = input.addresses ?? [];
-  if (addresses.length > core.limits.ipsPerCall) fail('InvalidValue', { field: 'PrivateIpAddresses', reason: 'limitExceeded' });
-  if (addresses.filter((a) => a.primary).length > 1) fail('InvalidValue', { field: 'PrivateIpAddresses.Primary', reason: 'duplicate' });
+  if (addresses.length > core.limits.ipsPerCall) fail('InvalidValue', { field: 'eni.addresses', reason: 'limitExceeded' });
+  if (addresses.filter((a) => a.primary).length > 1) fail('InvalidValue', { field: 'eni.addresses.primary', reason: 'duplicate' });
   const action = input.attachTo ? 'CreateAndAttachNetworkInterface' : 'CreateNetworkInterface';
   const out = await core.store.write(async (tx) => {
     if (input.attachTo) await tx.lock({ instances: [input.attachTo.instanceId] });
@@ -156,8 +162,7 @@ export interface ModifyEniInput {
 }
 
 export async function modifyEni(core: Core, scope: Scope, input: ModifyEniInput): Promise<void> {
-  requireMaxLength('NetworkInterfaceName', input.name, 60, 'bytes');
-  requireMaxLength('NetworkInterfaceDescription', input.description, 60, 'chars');
+  requireEniTexts(core, scope, input);
   await core.store.write(async (tx) => {
     await tx.lock({ enis: [input.eniId] });
     const eni = await mustGetEni(tx, scope, input.eniId);
@@ -282,7 +287,7 @@ export interface AssignIpsInput {
 
 export async function assignIps(core: Core, scope: Scope, input: AssignIpsInput, meta: RequestMeta): Promise<{ taskId: string; ips: Eni['ips']; replayed: boolean }> {
   const addresses = input.addresses ?? [];
-  if (addresses.length > core.limits.ipsPerCall) fail('InvalidValue', { field: 'PrivateIpAddresses', reason: 'limitExceeded' });
+  if (addresses.length > core.limits.ipsPerCall) fail('InvalidValue', { field: 'eni.addresses', reason: 'limitExceeded' });
   const out = await core.store.write(async (tx) => {
     await tx.lock({ enis: [input.eniId] });
     return once(tx, scope, 'AssignPrivateIpAddresses', meta.clientToken, input, core.clock.now(), async () => {
@@ -320,7 +325,7 @@ export async function unassignIps(
     if (input.instanceId !== undefined) requireAttachedTo(eni, input.instanceId);
     requireEniState(eni, 'AVAILABLE');
     await requireIdle(tx, { kind: 'eni', id: eni.id });
-    if (new Set(input.addresses).size !== input.addresses.length) fail('InvalidValue', { field: 'PrivateIpAddresses', reason: 'duplicate' });
+    if (new Set(input.addresses).size !== input.addresses.length) fail('InvalidValue', { field: 'eni.addresses', reason: 'duplicate' });
     for (const address of input.addresses) {
       const ip = eni.ips.find((i) => i.address === address);
       if (!ip) fail('IpNotOnEni', { ip: address, eniId: eni.id });

@@ -5,7 +5,7 @@ import { fail } from '../errors.ts';
 import { once } from '../idempotency.ts';
 import type { Eni, Instance, Scope, Tag } from '../model.ts';
 import { allocateAddresses } from '../addresses.ts';
-import { requireIdle, requireInstanceState, requireMaxLength, requireSubnetInVpc } from '../rules.ts';
+import { requireIdle, requireInstanceState, requireSubnetInVpc, requireText } from '../rules.ts';
 import { accept } from './accept.ts';
 import { uniqueMac } from './enis.ts';
 import { newId, policyOf } from '../naming.ts';
@@ -31,9 +31,9 @@ export async function runInstances(core: Core, scope: Scope, input: RunInstances
   if (!type) fail('NotFound', { resource: 'instanceType', id: typeName });
   const zone = findZone(core.catalog, scope.provider, input.zone);
   if (!zone || zone.region.region !== scope.region) fail('NotFound', { resource: 'zone', id: input.zone });
-  requireMaxLength('InstanceName', input.name, 128, 'chars');
+  requireText('instance.name', input.name, policyOf(core, scope.provider).text['instance.name']);
   if (input.privateIps && input.privateIps.length !== input.count) {
-    fail('InvalidValue', { field: 'VirtualPrivateCloud.PrivateIpAddresses', reason: 'range' });
+    fail('InvalidValue', { field: 'instance.addresses', reason: 'range' });
   }
   const out = await core.store.write((tx) =>
     once(tx, scope, 'RunInstances', meta.clientToken, input, core.clock.now(), async () => {

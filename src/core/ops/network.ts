@@ -4,7 +4,7 @@ import { fail } from '../errors.ts';
 import { findZone } from '../catalog.ts';
 import { cidrSize, cidrsOverlap, cidrWithin, isAllowedVpcCidr, parseCidr } from '../ipam.ts';
 import type { Scope, Subnet, Tag, Vpc } from '../model.ts';
-import { requireMaxLength } from '../rules.ts';
+import { requireText } from '../rules.ts';
 import { newId, policyOf } from '../naming.ts';
 import { freeAddressCount } from '../addresses.ts';
 import type { Repo } from '../../store/repository.ts';
@@ -24,13 +24,13 @@ export interface CreateVpcInput {
 const DEFAULT_DNS = ['183.60.82.98', '183.60.83.1'];
 
 export async function createVpc(core: Core, scope: Scope, input: CreateVpcInput, _meta: RequestMeta): Promise<Vpc & { subnets: SubnetView[] }> {
-  requireMaxLength('VpcName', input.name, 60, 'bytes');
+  requireText('vpc.name', input.name, policyOf(core, scope.provider).text['vpc.name']);
   // JD Cloud VPCs may have no CIDR block at all: then only their subnets' blocks are checked.
   const noCidr = input.cidr === '' && policyOf(core, scope.provider).vpcCidrOptional;
   const cidr = noCidr ? undefined : parseCidr(input.cidr);
-  if (!noCidr && !cidr) fail('InvalidValue', { field: 'CidrBlock', reason: 'malformed', value: input.cidr });
+  if (!noCidr && !cidr) fail('InvalidValue', { field: 'vpc.cidr', reason: 'malformed', value: input.cidr });
   if (cidr && !isAllowedVpcCidr(cidr)) fail('CidrNotAllowed', { cidr: input.cidr });
-  if ((input.dnsServers?.length ?? 0) > 4) fail('InvalidValue', { field: 'DnsServers', reason: 'limitExceeded' });
+  if ((input.dnsServers?.length ?? 0) > 4) fail('InvalidValue', { field: 'vpc.dnsServers', reason: 'limitExceeded' });
   return core.store.write(async (tx) => {
     const existing = await tx.listVpcs(scope);
     if (existing.length >= core.limits.vpcsPerRegion) fail('VpcQuotaExceeded', { limit: core.limits.vpcsPerRegion });
@@ -97,16 +97,16 @@ export async function createSubnets(core: Core, scope: Scope, vpcId: string, spe
 async function addSubnets(core: Core, tx: Repo, scope: Scope, vpc: Vpc, specs: SubnetSpec[]): Promise<SubnetView[]> {
   const out: SubnetView[] = [];
   for (const input of specs) {
-    requireMaxLength('SubnetName', input.name, 60, 'bytes');
+    requireText('subnet.name', input.name, policyOf(core, scope.provider).text['subnet.name']);
     const cidr = parseCidr(input.cidr);
-    if (!cidr) fail('InvalidValue', { field: 'CidrBlock', reason: 'malformed', value: input.cidr });
-    if (cidr.prefix < 16 || cidr.prefix > 28) fail('InvalidValue', { field: 'CidrBlock', reason: 'range', value: input.cidr });
+    if (!cidr) fail('InvalidValue', { field: 'subnet.cidr', reason: 'malformed', value: input.cidr });
+    if (cidr.prefix < 16 || cidr.prefix > 28) fail('InvalidValue', { field: 'subnet.cidr', reason: 'range', value: input.cidr });
     if (policyOf(core, scope.provider).eniZoneBound) {
       const zone = findZone(core.catalog, scope.provider, input.zone);
       if (!zone || zone.region.region !== scope.region) fail('NotFound', { resource: 'zone', id: input.zone });
     } else if (input.zone !== '') {
       // Regional subnets (JD Cloud) carry no zone.
-      fail('InvalidValue', { field: 'Zone', reason: 'range', value: input.zone });
+      fail('InvalidValue', { field: 'subnet.zone', reason: 'range', value: input.zone });
     }
     if (vpc.cidr === '' ? !isAllowedVpcCidr(cidr) : !cidrWithin(cidr, parseCidr(vpc.cidr)!)) {
       fail('CidrOutsideVpc', { cidr: input.cidr, vpcCidr: vpc.cidr });

@@ -3,7 +3,7 @@
  * Messages the seed documents are used exactly ("Conflict with underlay task xx", "NetworkInterface
  * has been attached on other device", ...); the others are our wording in the same style (spec §8).
  */
-import type { DomainError, DomainErrorData, DomainErrorKind } from '../../core/errors.ts';
+import type { DomainError, DomainErrorData, DomainErrorKind, Field } from '../../core/errors.ts';
 import { JdError } from './jdError.ts';
 
 /** A task id is the request id that accepted it; JD shows request ids without dashes. */
@@ -15,6 +15,44 @@ const invalid = (m: string) => new JdError(400, 'INVALID_ARGUMENT', m);
 const precondition = (m: string) => new JdError(400, 'FAILED_PRECONDITION', m);
 const notFound = (m: string) => new JdError(404, 'NOT_FOUND', m);
 const quota = (m: string) => new JdError(429, 'QUOTA_EXCEEDED', m);
+
+/** JD Cloud's parameter names for core's fields. */
+const FIELD: Record<Field, string> = {
+  'vpc.name': 'vpcName',
+  'vpc.cidr': 'addressPrefix',
+  'vpc.dnsServers': 'dnsServers',
+  'subnet.name': 'subnetName',
+  'subnet.cidr': 'addressPrefix',
+  'subnet.zone': 'az',
+  'eni.name': 'networkInterfaceName',
+  'eni.description': 'description',
+  'eni.addresses': 'secondaryIpAddresses',
+  'eni.addresses.primary': 'primaryIpAddress',
+  address: 'privateIpAddress',
+  'instance.name': 'name',
+  'instance.addresses': 'primaryIpAddress',
+  'eip.count': 'maxCount',
+};
+
+/** Why a value was refused, in the words of JD's parameter rules (spec §4.11–4.13). */
+function invalidReason(d: DomainErrorData['InvalidValue']): string {
+  switch (d.reason) {
+    case 'tooLong':
+      return `must be at most ${d.limit} ${d.unit === 'bytes' ? 'bytes' : 'characters'}`;
+    case 'tooShort':
+      return `must be at least ${d.limit} characters`;
+    case 'malformed':
+      return d.field.endsWith('.name') ? 'may contain only Chinese characters, letters, digits, _ and -' : 'is malformed';
+    case 'range':
+      return 'is out of range';
+    case 'duplicate':
+      return 'contains duplicate values';
+    case 'empty':
+      return 'must not be empty';
+    case 'limitExceeded':
+      return 'has too many values';
+  }
+}
 
 /** JD's names for resources in messages. */
 const NAMES: Record<string, string> = {
@@ -43,7 +81,7 @@ export const JD_STATUS: Record<string, string> = {
 };
 
 const table: { [K in DomainErrorKind]: Mapper<K> } = {
-  InvalidValue: (d) => invalid(`Invalid parameter ${d.field}${d.value === undefined ? '' : ` '${String(d.value)}'`}: ${d.reason}`),
+  InvalidValue: (d) => invalid(`Invalid parameter ${FIELD[d.field]}${d.value === undefined || d.reason === 'tooLong' ? '' : ` '${String(d.value)}'`}: ${invalidReason(d)}`),
   NotFound: (d, op) => {
     if (d.resource === 'instance') return notFound(`Instance '${d.id}' not found.`);
     // createNetworkInterface documents this exact text for its subnet (spec §4.13).

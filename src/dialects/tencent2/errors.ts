@@ -4,7 +4,7 @@
  * InvalidNetworkInterface.AlreadyAssociated and InvalidNetworkInterface.NotAttached; the rest are
  * spec §4.4's choices. Client-caused errors carry 4000, server-side 6000, ActionLocked 5100 (§2.4).
  */
-import type { DomainError, DomainErrorData, DomainErrorKind } from '../../core/errors.ts';
+import type { DomainError, DomainErrorData, DomainErrorKind, Field } from '../../core/errors.ts';
 
 export interface Tc2ErrorBody {
   code: number;
@@ -31,17 +31,35 @@ const IN_USE: Record<string, string> = {
   eni: 'InvalidNetworkInterface.CanNotDelete',
 };
 
-const NAME_CODES: Record<string, string> = {
-  VpcName: 'InvalidVpcName',
-  SubnetName: 'InvalidSubnetName',
-  NetworkInterfaceName: 'InvalidNetworkInterfaceName',
+/** API 2.0's parameter names for core's fields (fields 2.0 has no parameter for keep the 3.0 name). */
+const FIELD: Record<Field, string> = {
+  'vpc.name': 'vpcName',
+  'vpc.cidr': 'cidrBlock',
+  'vpc.dnsServers': 'dnsServers',
+  'subnet.name': 'subnetName',
+  'subnet.cidr': 'cidrBlock',
+  'subnet.zone': 'zoneId',
+  'eni.name': 'eniName',
+  'eni.description': 'eniDescription',
+  'eni.addresses': 'privateIpAddressSet',
+  'eni.addresses.primary': 'privateIpAddressSet.primary',
+  address: 'privateIpAddress',
+  'instance.name': 'InstanceName',
+  'instance.addresses': 'VirtualPrivateCloud.PrivateIpAddresses',
+  'eip.count': 'count',
+};
+
+const NAME_CODES: Partial<Record<Field, string>> = {
+  'vpc.name': 'InvalidVpcName',
+  'subnet.name': 'InvalidSubnetName',
+  'eni.name': 'InvalidNetworkInterfaceName',
 };
 
 const table: { [K in DomainErrorKind]: Mapper<K> } = {
   InvalidValue: (d) =>
     d.reason === 'tooLong' && NAME_CODES[d.field]
-      ? client(NAME_CODES[d.field]!, `(${d.field}) is longer than 60 characters.`)
-      : client('InvalidParameter', `(${d.field}) ${d.reason}${d.value === undefined ? '' : `: ${String(d.value)}`}.`),
+      ? client(NAME_CODES[d.field]!, `(${FIELD[d.field]}) is longer than ${d.limit} ${d.unit === 'bytes' ? 'bytes' : 'characters'}.`)
+      : client('InvalidParameter', `(${FIELD[d.field]}) ${d.reason}${d.value === undefined ? '' : `: ${String(d.value)}`}.`),
   NotFound: (d) => client(NOT_FOUND[d.resource] ?? 'InvalidParameter', `The ${d.resource} ${d.id} does not exist.`),
   PermissionDenied: (d, action) => table.NotFound({ resource: d.resource, id: d.id }, action),
   EipZoneMismatch: (d) => client('UnsupportedOperation.ZoneMismatch', `The EIP ${d.eipId} is bound to ${d.az}, not ${d.instanceZone}.`),

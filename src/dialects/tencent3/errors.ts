@@ -3,7 +3,25 @@
  * Record over all kinds, so a kind added to the core and forgotten here does not compile.
  * Codes marked "inferred" in spec §4 are our choice where Tencent does not say; they live only here.
  */
-import type { DomainError, DomainErrorData, DomainErrorKind } from '../../core/errors.ts';
+import type { DomainError, DomainErrorData, DomainErrorKind, Field } from '../../core/errors.ts';
+
+/** API 3.0's parameter names for core's fields. */
+const FIELD: Record<Field, string> = {
+  'vpc.name': 'VpcName',
+  'vpc.cidr': 'CidrBlock',
+  'vpc.dnsServers': 'DnsServers',
+  'subnet.name': 'SubnetName',
+  'subnet.cidr': 'CidrBlock',
+  'subnet.zone': 'Zone',
+  'eni.name': 'NetworkInterfaceName',
+  'eni.description': 'NetworkInterfaceDescription',
+  'eni.addresses': 'PrivateIpAddresses',
+  'eni.addresses.primary': 'PrivateIpAddresses.Primary',
+  address: 'PrivateIpAddress',
+  'instance.name': 'InstanceName',
+  'instance.addresses': 'VirtualPrivateCloud.PrivateIpAddresses',
+  'eip.count': 'AddressCount',
+};
 
 export type Product = 'vpc' | 'cvm';
 
@@ -34,24 +52,27 @@ const notFoundCvm: Record<string, string> = {
 const table: { [K in DomainErrorKind]: Mapper<K> } = {
   InvalidValue: (d, c) => {
     const v = d.value === undefined ? '' : ` (\`${String(d.value)}\`)`;
+    const name = FIELD[d.field];
     switch (d.reason) {
       case 'malformed':
-        return e('InvalidParameterValue.Malformed', `The value of \`${d.field}\`${v} is malformed.`);
+        return e('InvalidParameterValue.Malformed', `The value of \`${name}\`${v} is malformed.`);
       case 'tooLong':
-        return c.product === 'cvm' && d.field === 'InstanceName'
+        return c.product === 'cvm' && d.field === 'instance.name'
           ? e('InvalidInstanceName.TooLong', 'The instance name is too long.')
-          : e('InvalidParameterValue.TooLong', `The value of \`${d.field}\` is too long.`);
+          : e('InvalidParameterValue.TooLong', `The value of \`${name}\` is too long.`);
+      case 'tooShort':
+        return e('InvalidParameterValue.TooShort', `The value of \`${name}\` is too short.`);
       case 'range':
         // CreateSubnet reports a mask outside /16–/28 with its own code.
-        return d.field === 'CidrBlock' && c.action === 'CreateSubnet'
+        return d.field === 'subnet.cidr' && c.action === 'CreateSubnet'
           ? e('InvalidParameterValue.SubnetRange', `The subnet CIDR block${v} must have a mask between /16 and /28.`)
-          : e('InvalidParameterValue.Range', `The value of \`${d.field}\`${v} is out of range.`);
+          : e('InvalidParameterValue.Range', `The value of \`${name}\`${v} is out of range.`);
       case 'duplicate':
-        return e('InvalidParameterValue.DuplicatePara', `The parameter \`${d.field}\` contains duplicate values${v}.`);
+        return e('InvalidParameterValue.DuplicatePara', `The parameter \`${name}\` contains duplicate values${v}.`);
       case 'empty':
-        return e('InvalidParameterValue.Empty', `The parameter \`${d.field}\` must not be empty.`);
+        return e('InvalidParameterValue.Empty', `The parameter \`${name}\` must not be empty.`);
       case 'limitExceeded':
-        return e('InvalidParameterValue.LimitExceeded', `The parameter \`${d.field}\` has too many values.`);
+        return e('InvalidParameterValue.LimitExceeded', `The parameter \`${name}\` has too many values.`);
     }
   },
   NotFound: (d, c) => {

@@ -119,6 +119,21 @@ describe('parameter validation (spec §1.4, §2.4)', () => {
     assert.equal(hole.Error?.Code, 'InvalidParameter', JSON.stringify(hole));
   });
 
+  test('Tencent text limits: names 60 UTF-8 bytes, ENI descriptions 60 characters, in the API 3.0 names', async () => {
+    const sixty = '中'.repeat(20);
+    const v = await s.vpc.CreateVpc({ VpcName: sixty, CidrBlock: '10.7.0.0/16' });
+    assert.equal(v.Vpc!.VpcName, sixty);
+    const tooLong = await refused(s, () => s.vpc.CreateVpc({ VpcName: `${sixty}a`, CidrBlock: '10.8.0.0/16' }), 'InvalidParameterValue.TooLong');
+    assert.match(tooLong.message, /VpcName/);
+    const desc = await refused(
+      s,
+      () => s.vpc.CreateNetworkInterface({ VpcId: w.vpc, SubnetId: w.subnet, NetworkInterfaceName: 'd', NetworkInterfaceDescription: '描'.repeat(61) }),
+      'InvalidParameterValue.TooLong',
+    );
+    assert.match(desc.message, /NetworkInterfaceDescription/);
+    await s.vpc.DeleteVpc({ VpcId: v.Vpc!.VpcId! });
+  });
+
   test('lenient typing: "Primary": "true", numeric strings, numbers where the schema says String', async () => {
     // The official CreateNetworkInterface example sends Primary as a string.
     const r = await s.vpc.CreateNetworkInterface(

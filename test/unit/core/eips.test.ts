@@ -67,7 +67,7 @@ for (const kind of STORE_KINDS) {
         }
         await rejectsDomain(eip(w, undefined, '198.18.200.1'), 'IpInUse', { ip: '198.18.200.1' });
         await rejectsDomain(createEips(w.core, w.scope, { count: 2, bandwidthMbps: 1, isp: 'bgp', address: '198.18.200.2' }), 'InvalidValue', {
-          field: 'maxCount',
+          field: 'eip.count',
           reason: 'range',
           value: 2,
         });

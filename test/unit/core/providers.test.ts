@@ -32,6 +32,13 @@ describe('provider policy (no store)', () => {
     const core = { catalog: loadCatalog() };
     const expected: Record<Provider, ProviderPolicy> = {
       tencent: {
+        text: {
+          'vpc.name': { max: 60, unit: 'bytes' },
+          'subnet.name': { max: 60, unit: 'bytes' },
+          'eni.name': { max: 60, unit: 'bytes' },
+          'eni.description': { max: 60, unit: 'chars' },
+          'instance.name': { max: 128, unit: 'chars' },
+        },
         idLength: 8,
         prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip' },
         macPrefix: '20:90:6F',
@@ -42,6 +49,13 @@ describe('provider policy (no store)', () => {
         eniCreateAsync: true,
       },
       jdcloud: {
+        text: {
+          'vpc.name': { max: 32, unit: 'chars', charset: '\\u4e00-\\u9fa5A-Za-z0-9_\\-' },
+          'subnet.name': { max: 32, unit: 'chars', charset: '\\u4e00-\\u9fa5A-Za-z0-9_\\-' },
+          'eni.name': { max: 32, unit: 'chars', charset: '\\u4e00-\\u9fa5A-Za-z0-9_\\-' },
+          'eni.description': { max: 256, unit: 'chars' },
+          'instance.name': { min: 2, max: 128, unit: 'chars' },
+        },
         idLength: 10,
         prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip' },
         macPrefix: 'FA:16:3E',
@@ -136,7 +150,7 @@ for (const kind of STORE_KINDS) {
         assert.equal(open.cidr, '');
         assert.ok(isId('vpc', open.id, 10));
         for (const cidr of ['10.9.0.0/24', '172.16.5.0/24', '192.168.3.0/24', '10.200.0.0/16']) {
-          const s = await createSubnet(w.core, w.scope, { vpcId: open.id, name: cidr, cidr, zone: '' }, w.meta());
+          const s = await createSubnet(w.core, w.scope, { vpcId: open.id, name: `s-${cidr.replace(/[./]/g, '_')}`, cidr, zone: '' }, w.meta());
           assert.deepEqual([s.cidr, s.zone, s.vpcId], [cidr, '', open.id]);
         }
         for (const cidr of ['8.8.8.0/24', '100.64.0.0/24', '11.0.0.0/16', '192.169.0.0/24']) {
@@ -149,7 +163,7 @@ for (const kind of STORE_KINDS) {
           otherId: overlapped.id,
         });
         await rejectsDomain(createSubnet(w.core, w.scope, { vpcId: open.id, name: 'x', cidr: '10.10.0.0/29', zone: '' }, w.meta()), 'InvalidValue', {
-          field: 'CidrBlock',
+          field: 'subnet.cidr',
           reason: 'range',
           value: '10.10.0.0/29',
         });
@@ -169,7 +183,7 @@ for (const kind of STORE_KINDS) {
           cidr: '10.9.0.0/24',
           vpcCidr: '10.0.0.0/16',
         });
-        await rejectsDomain(createVpc(w.core, w.scope, { name: 'm', cidr: '10.0.0/16' }, w.meta()), 'InvalidValue', { field: 'CidrBlock', reason: 'malformed', value: '10.0.0/16' });
+        await rejectsDomain(createVpc(w.core, w.scope, { name: 'm', cidr: '10.0.0/16' }, w.meta()), 'InvalidValue', { field: 'vpc.cidr', reason: 'malformed', value: '10.0.0/16' });
         await rejectsDomain(createVpc(w.core, w.scope, { name: 'p', cidr: '8.0.0.0/16' }, w.meta()), 'CidrNotAllowed', { cidr: '8.0.0.0/16' });
         // An ENI in a subnet of a CIDR-less VPC works like any other.
         const eniId = await availableEni(w, { vpcId: open.id, subnetId: overlapped.id });
@@ -183,7 +197,7 @@ for (const kind of STORE_KINDS) {
         assert.equal(first!.zone, '');
         for (const zone of ['cn-north-1a', 'cn-east-2a', 'nowhere']) {
           await rejectsDomain(createSubnet(w.core, w.scope, { vpcId: w.vpcId, name: 'z', cidr: '10.0.3.0/24', zone }, w.meta()), 'InvalidValue', {
-            field: 'Zone',
+            field: 'subnet.zone',
             reason: 'range',
             value: zone,
           });
@@ -290,11 +304,11 @@ for (const kind of STORE_KINDS) {
             secondary: [at(first + 4), at(first + 5), at(80)].sort((x, y) => Number(x.split('.')[3]) - Number(y.split('.')[3])),
           });
           await rejectsDomain(create({ addresses: [{ address: at(90), primary: true }, { address: at(91), primary: true }] }), 'InvalidValue', {
-            field: 'PrivateIpAddresses.Primary',
+            field: 'eni.addresses.primary',
             reason: 'duplicate',
           });
           await rejectsDomain(create({ addresses: [{ address: at(92) }, { address: at(92) }] }), 'InvalidValue', {
-            field: 'PrivateIpAddress',
+            field: 'address',
             reason: 'duplicate',
             value: at(92),
           });
@@ -340,7 +354,7 @@ for (const kind of STORE_KINDS) {
         assert.match(primary!.mac, TC_MAC);
         assert.equal(primary!.ips[0]!.address, '10.0.1.4');
         // A VPC needs a CIDR.
-        await rejectsDomain(createVpc(w.core, w.scope, { name: 'open', cidr: '' }, w.meta()), 'InvalidValue', { field: 'CidrBlock', reason: 'malformed', value: '' });
+        await rejectsDomain(createVpc(w.core, w.scope, { name: 'open', cidr: '' }, w.meta()), 'InvalidValue', { field: 'vpc.cidr', reason: 'malformed', value: '' });
         // A subnet needs a zone of this region.
         for (const zone of ['', 'ap-shanghai-2', 'cn-north-1a']) {
           await rejectsDomain(createSubnet(w.core, w.scope, { vpcId: w.vpcId, name: 'z', cidr: '10.0.9.0/24', zone }, w.meta()), 'NotFound', { resource: 'zone', id: zone });

@@ -1,7 +1,7 @@
 /** Every rule of src/core/rules.ts: one case it lets through, and the error kind and data it refuses with. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { InstanceTypeInfo } from '../../../src/core/catalog.ts';
+import { loadCatalog, type InstanceTypeInfo } from '../../../src/core/catalog.ts';
 import { DomainError, type DomainErrorData, type DomainErrorKind } from '../../../src/core/errors.ts';
 import type { ElasticIp, Eni, Instance, Subnet, Task } from '../../../src/core/model.ts';
 import {
@@ -15,6 +15,7 @@ import {
   requireInstanceState,
   requireIpQuota,
   requireMaxLength,
+  requireText,
   requireSameVpc,
   requireSameZone,
   requireSecondary,
@@ -314,13 +315,35 @@ describe('rules', () => {
   });
 
   test('requireMaxLength: counts bytes or characters as asked; undefined passes', () => {
-    requireMaxLength('Name', undefined, 1, 'bytes');
-    requireMaxLength('Name', 'abc', 3, 'bytes');
+    requireMaxLength('eni.name', undefined, 1, 'bytes');
+    requireMaxLength('eni.name', 'abc', 3, 'bytes');
     // Three CJK characters: 3 characters, 9 UTF-8 bytes.
-    requireMaxLength('Name', '网卡名', 3, 'chars');
-    throwsDomain(() => requireMaxLength('Name', '网卡名', 8, 'bytes'), 'InvalidValue', { field: 'Name', reason: 'tooLong', value: '网卡名' });
-    throwsDomain(() => requireMaxLength('Desc', 'abcd', 3, 'chars'), 'InvalidValue', { field: 'Desc', reason: 'tooLong', value: 'abcd' });
+    requireMaxLength('eni.name', '网卡名', 3, 'chars');
+    throwsDomain(() => requireMaxLength('eni.name', '网卡名', 8, 'bytes'), 'InvalidValue', { field: 'eni.name', reason: 'tooLong', value: '网卡名', limit: 8, unit: 'bytes' });
+    throwsDomain(() => requireMaxLength('eni.description', 'abcd', 3, 'chars'), 'InvalidValue', { field: 'eni.description', reason: 'tooLong', value: 'abcd', limit: 3, unit: 'chars' });
     // An astral character is one character, not two UTF-16 units.
-    requireMaxLength('Name', '😀', 1, 'chars');
+    requireMaxLength('eni.name', '😀', 1, 'chars');
+  });
+
+  test('requireText: each provider’s name and description rules at their boundaries', () => {
+    const { tencent, jdcloud } = loadCatalog().providers;
+    // Tencent names: 60 bytes, any characters; 20 CJK characters are 60 bytes, 21 are 63.
+    requireText('eni.name', '网'.repeat(20), tencent.policy.text['eni.name']);
+    throwsDomain(() => requireText('eni.name', '网'.repeat(21), tencent.policy.text['eni.name']), 'InvalidValue', { field: 'eni.name', reason: 'tooLong', value: '网'.repeat(21), limit: 60, unit: 'bytes' });
+    requireText('vpc.name', 'a b.c/d', tencent.policy.text['vpc.name']);
+    requireText('eni.description', 'd'.repeat(60), tencent.policy.text['eni.description']);
+    throwsDomain(() => requireText('eni.description', 'd'.repeat(61), tencent.policy.text['eni.description']), 'InvalidValue', { field: 'eni.description', reason: 'tooLong', value: 'd'.repeat(61), limit: 60, unit: 'chars' });
+    // JD Cloud names: 32 characters of CJK, letters, digits, _ and -; descriptions 256 characters.
+    requireText('eni.name', '网'.repeat(32), jdcloud.policy.text['eni.name']);
+    requireText('subnet.name', 'a_B-9中', jdcloud.policy.text['subnet.name']);
+    throwsDomain(() => requireText('eni.name', '网'.repeat(33), jdcloud.policy.text['eni.name']), 'InvalidValue', { field: 'eni.name', reason: 'tooLong', value: '网'.repeat(33), limit: 32, unit: 'chars' });
+    for (const bad of ['a b', 'a.b', 'a/b', 'é']) {
+      throwsDomain(() => requireText('vpc.name', bad, jdcloud.policy.text['vpc.name']), 'InvalidValue', { field: 'vpc.name', reason: 'malformed', value: bad });
+    }
+    requireText('eni.description', 'x. '.repeat(85) + 'x', jdcloud.policy.text['eni.description']);
+    throwsDomain(() => requireText('eni.description', 'd'.repeat(257), jdcloud.policy.text['eni.description']), 'InvalidValue', { field: 'eni.description', reason: 'tooLong', value: 'd'.repeat(257), limit: 256, unit: 'chars' });
+    requireText('instance.name', 'ab', jdcloud.policy.text['instance.name']);
+    throwsDomain(() => requireText('instance.name', 'a', jdcloud.policy.text['instance.name']), 'InvalidValue', { field: 'instance.name', reason: 'tooShort', value: 'a', limit: 2, unit: 'chars' });
+    requireText('eni.name', undefined, jdcloud.policy.text['eni.name']);
   });
 });

@@ -133,7 +133,7 @@ export const vmOps = {
         az: jd.str(),
         instanceType: jd.str().optional(),
         imageId: jd.str().optional(),
-        name: jd.str().refine((s) => [...s].length >= 2 && [...s].length <= 128, { message: '2 to 128 characters' }),
+        name: jd.str(),
         hostname: jd.str().optional(),
         password: jd.str().optional(),
         keyNames: jd.list(jd.str()).optional(),

@@ -9,7 +9,6 @@ import { invalidArgument } from '../jdError.ts';
 import { eipShape, eniShape, subnetShape, vpcShape } from '../shapes.ts';
 import type { Eni } from '../../../core/model.ts';
 
-const name32 = () => jd.str().refine((s) => [...s].length <= 32, { message: 'at most 32 characters' });
 const groups = () => jd.list(jd.str(), 5);
 
 async function eniView(ctx: JdContext, enis: Eni[]): Promise<Array<Record<string, unknown>>> {
@@ -27,7 +26,7 @@ export const vpcOps = {
     service: 'vpc',
     method: 'POST',
     path: '/vpcs/',
-    body: jd.obj({ vpcName: name32(), addressPrefix: jd.str().optional(), description: jd.str().optional(), azType: jd.str().optional(), az: jd.str().optional() }),
+    body: jd.obj({ vpcName: jd.str(), addressPrefix: jd.str().optional(), description: jd.str().optional(), azType: jd.str().optional(), az: jd.str().optional() }),
     query: jd.none(),
     async run(ctx, { body }) {
       const vpc = await createVpc(ctx.core, ctx.scope, { name: body.vpcName, cidr: body.addressPrefix ?? '' }, ctx.meta);
@@ -81,7 +80,7 @@ export const vpcOps = {
     path: '/subnets/',
     body: jd.obj({
       vpcId: jd.str(),
-      subnetName: name32(),
+      subnetName: jd.str(),
       addressPrefix: jd.str(),
       routeTableId: jd.str().optional(),
       description: jd.str().optional(),
@@ -140,13 +139,13 @@ export const vpcOps = {
     body: jd.obj({
       subnetId: jd.str(),
       az: jd.str().optional(),
-      networkInterfaceName: name32().optional(),
+      networkInterfaceName: jd.str().optional(),
       primaryIpAddress: jd.str().optional(),
       secondaryIpAddresses: jd.list(jd.str()).optional(),
       secondaryIpCount: jd.uint().optional(),
       securityGroups: groups().optional(),
       sanityCheck: jd.uint().optional(),
-      description: jd.str().refine((s) => [...s].length <= 256, { message: 'at most 256 characters' }).optional(),
+      description: jd.str().optional(),
     }),
     query: jd.none(),
     async run(ctx, { body }) {
@@ -215,7 +214,7 @@ export const vpcOps = {
     service: 'vpc',
     method: 'PATCH',
     path: '/networkInterfaces/{id}',
-    body: jd.obj({ networkInterfaceName: name32().optional(), description: jd.str().optional(), securityGroups: groups().optional() }),
+    body: jd.obj({ networkInterfaceName: jd.str().optional(), description: jd.str().optional(), securityGroups: groups().optional() }),
     query: jd.none(),
     async run(ctx, { id, body }) {
       await modifyEni(ctx.core, ctx.scope, { eniId: id, name: body.networkInterfaceName, description: body.description, securityGroupIds: body.securityGroups });

@@ -1,0 +1,142 @@
+// Contract: the requests of jdcloud-sdk-python (and so `jdc`) as that SDK puts them on the wire, for
+// each of its signature generations: JDCLOUD2 with `:verb` signed as `%3A` but sent as ':' (≤ 1.6.94)
+// and JDCLOUD3 (1.6.180, which jdc pins, and 1.6.338). Its POST bodies hold every parameter of the
+// request class, the path ones and every unset one as `null`; a null optional field is "not given".
+// Its limits are JD Cloud's own: names of 32 characters (Chinese included), descriptions of 256.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { startServer, type RunningServer } from '../../support/server.ts';
+import { pollUntil } from '../../support/poll.ts';
+import {
+  createInstances,
+  expectRawJdError,
+  getEni,
+  jdSession,
+  JD_PYTHON_SDKS,
+  JD_REGION,
+  preparePythonJd,
+  pythonJson,
+  sendJd,
+  waitEniOn,
+  type JdPythonSdk,
+  type JdSession,
+} from '../../support/jdcloud.ts';
+
+const R = `/v1/regions/${JD_REGION}`;
+
+let server: RunningServer;
+let a: JdSession;
+
+before(async () => {
+  server = await startServer({ rateLimit: 'off' });
+  a = await jdSession(server);
+});
+after(async () => server?.stop());
+
+interface Call {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  service: 'vm' | 'vpc';
+  query?: string;
+  params?: Record<string, unknown>;
+}
+
+/** One SDK call; the answer's result, or the raw answer when `raw`. */
+async function py(sdk: JdPythonSdk, c: Call) {
+  const body = c.method === 'POST' ? pythonJson({ regionId: JD_REGION, ...c.params }) : '';
+  return sendJd(preparePythonJd(server.port, a.account, sdk, { method: c.method, path: `${R}${c.path}`, service: c.service, body, ...(c.query ? { query: c.query } : {}) }));
+}
+
+async function ok(sdk: JdPythonSdk, c: Call): Promise<Record<string, any>> {
+  const res = await py(sdk, c);
+  assert.equal(res.status, 200, `${sdk} ${c.method} ${c.path}: ${res.text}`);
+  assert.equal(res.headers.get('content-type'), 'application/json');
+  return (res.json as { result?: Record<string, any> }).result ?? {};
+}
+
+for (const sdk of JD_PYTHON_SDKS) {
+  describe(`jdcloud-sdk-python ${sdk}`, () => {
+    const n = sdk.replace(/\./g, '');
+    let vpcId = '';
+    let subnetId = '';
+    let eniId = '';
+
+    test('createVpc, createSubnet, createNetworkInterface with every unset field null; JD lengths', async () => {
+      ({ vpcId } = await ok(sdk, {
+        method: 'POST',
+        path: '/vpcs/',
+        service: 'vpc',
+        params: { vpcName: `py-${n}`, addressPrefix: '10.60.0.0/16', description: null, userTags: null, resourceGroupId: null, resourceTag: null },
+      }));
+      ({ subnetId } = await ok(sdk, {
+        method: 'POST',
+        path: '/subnets/',
+        service: 'vpc',
+        params: { vpcId, subnetName: `sn-${n}`, addressPrefix: '10.60.1.0/24', routeTableId: null, description: null, ipMaskLen: null, subnetType: null, az: null, userTags: null, resourceGroupId: null },
+      }));
+      // 25 Chinese characters as the name and 256 characters of description: both within JD's limits.
+      const name = '弹性网卡名'.repeat(4) + '一二三四五';
+      assert.equal([...name].length, 25);
+      ({ networkInterfaceId: eniId } = await ok(sdk, {
+        method: 'POST',
+        path: '/networkInterfaces/',
+        service: 'vpc',
+        params: {
+          subnetId, az: null, networkInterfaceName: name, primaryIpAddress: null, secondaryIpAddresses: null, secondaryIpCount: null, secondaryIpSubnetId: null,
+          securityGroups: null, sanityCheck: null, description: 'd'.repeat(256), ipv6Addresses: null, userTags: null, resourceGroupId: null, connectionTrackingConfiguration: null,
+        },
+      }));
+      const eni = await getEni(a, eniId);
+      assert.equal(eni.networkInterfaceName, name);
+      assert.equal(eni.description, 'd'.repeat(256));
+
+      // One past each limit: JD's own parameter names and words.
+      const long = await py(sdk, { method: 'POST', path: '/networkInterfaces/', service: 'vpc', params: { subnetId, networkInterfaceName: 'n'.repeat(33), description: null } });
+      await expectRawJdError(long, 400, 'INVALID_ARGUMENT', /networkInterfaceName/);
+      const desc = await py(sdk, { method: 'POST', path: '/networkInterfaces/', service: 'vpc', params: { subnetId, networkInterfaceName: null, description: 'd'.repeat(257) } });
+      await expectRawJdError(desc, 400, 'INVALID_ARGUMENT', /description/);
+      const vpcName = async (name: string) => py(sdk, { method: 'POST', path: '/vpcs/', service: 'vpc', params: { vpcName: name, addressPrefix: null, description: null } });
+      await expectRawJdError(await vpcName(`${n}-${'v'.repeat(33 - n.length - 1)}`), 400, 'INVALID_ARGUMENT', 'Invalid parameter vpcName: must be at most 32 characters');
+      await expectRawJdError(await vpcName('a.b'), 400, 'INVALID_ARGUMENT', "Invalid parameter vpcName 'a.b': may contain only Chinese characters, letters, digits, _ and -");
+      const edge = await vpcName(`${n}-${'v'.repeat(32 - n.length - 1)}`);
+      assert.equal(edge.status, 200, edge.text);
+      // A null required field is a missing one.
+      const missing = await py(sdk, { method: 'POST', path: '/networkInterfaces/', service: 'vpc', params: { subnetId: null } });
+      await expectRawJdError(missing, 400, 'INVALID_ARGUMENT', /subnetId/);
+    });
+
+    test('describeNetworkInterfaces: a GET query as the SDK builds it', async () => {
+      const q = `pageNumber=1&pageSize=20&filters.1.name=networkInterfaceIds&filters.1.values.1=${eniId}`;
+      const r = await ok(sdk, { method: 'GET', path: '/networkInterfaces/', service: 'vpc', query: q });
+      assert.equal(r.totalCount, 1);
+      assert.equal(r.networkInterfaces[0].networkInterfaceId, eniId);
+      const one = await ok(sdk, { method: 'GET', path: `/networkInterfaces/${eniId}`, service: 'vpc' });
+      assert.equal(one.networkInterface.subnetId, subnetId);
+    });
+
+    test('":verb" calls: assignSecondaryIps, then vm attachNetworkInterface and detachNetworkInterface', async () => {
+      await ok(sdk, { method: 'POST', path: `/networkInterfaces/${eniId}:assignSecondaryIps`, service: 'vpc', params: { networkInterfaceId: eniId, force: null, secondaryIps: ['10.60.1.200'], secondaryIpCount: null, secondaryIpMaskLen: null } });
+      await pollUntil(async () => (await getEni(a, eniId)).secondaryIps.some((i) => i.privateIpAddress === '10.60.1.200'), { timeoutMs: 20_000, what: 'the secondary IP' });
+      const [instanceId] = await createInstances(a, subnetId);
+      await pollUntil(
+        async () => {
+          const r = await py(sdk, { method: 'POST', path: `/instances/${instanceId}:attachNetworkInterface`, service: 'vm', params: { instanceId, networkInterfaceId: eniId, autoDelete: null } });
+          // The assign task may still hold the ENI for a moment.
+          if (r.status === 400 && /^Conflict with underlay task/.test(String((r.json as any)?.error?.message))) return false;
+          assert.equal(r.status, 200, r.text);
+          return true;
+        },
+        { timeoutMs: 20_000, what: 'attach to be accepted' },
+      );
+      await waitEniOn(a, eniId, instanceId!);
+      await ok(sdk, { method: 'POST', path: `/instances/${instanceId}:detachNetworkInterface`, service: 'vm', params: { instanceId, networkInterfaceId: eniId } });
+      await waitEniOn(a, eniId, '');
+    });
+
+    test('a wrong secret is 401 ACCESS_ERROR', async () => {
+      const res = await sendJd(preparePythonJd(server.port, { ...a.account, secretKey: 'wrong' }, sdk, { method: 'GET', path: `${R}/vpcs/`, service: 'vpc' }));
+      await expectRawJdError(res, 401, 'ACCESS_ERROR', 'sign result is not same [gw]');
+    });
+  });
+}
