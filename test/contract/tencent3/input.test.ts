@@ -91,11 +91,16 @@ describe('parameter validation (spec §1.4, §2.4)', () => {
   });
 
   test('JSON null means "not given": an optional null is absent, a required null is missing, a null in a list is a wrong type', async () => {
+    // An account of its own: the counts the other tests assert stay as they are.
+    const t = await session(server);
+    const own = { secretId: t.account.secretId, secretKey: t.account.secretKey };
+    const vpcId = await createVpc(t, '10.0.0.0/16', 'nulls');
+    const subnetId = await createSubnet(t, vpcId, '10.0.1.0/24');
     const call = async (action: string, params: Record<string, unknown>) =>
-      (await tc3Raw(port, { action, body: JSON.stringify(params), ...creds })).json.Response!;
+      (await tc3Raw(port, { action, body: JSON.stringify(params), ...own })).json.Response!;
     const made = await call('CreateNetworkInterface', {
-      VpcId: w.vpc,
-      SubnetId: w.subnet,
+      VpcId: vpcId,
+      SubnetId: subnetId,
       NetworkInterfaceName: 'nulls',
       NetworkInterfaceDescription: null,
       SecondaryPrivateIpAddressCount: null,
@@ -105,14 +110,14 @@ describe('parameter validation (spec §1.4, §2.4)', () => {
     });
     assert.equal(made.Error, undefined, JSON.stringify(made));
     const id = (made.NetworkInterface as { NetworkInterfaceId: string }).NetworkInterfaceId;
-    await waitTaskSuccess(s, made.RequestId!);
-    const eni = await waitEniReady(s, id);
+    await waitTaskSuccess(t, made.RequestId!);
+    const eni = await waitEniReady(t, id);
     assert.equal(eni.NetworkInterfaceDescription, '');
     assert.deepEqual(eni.PrivateIpAddressSet!.map((p) => p.PrivateIpAddress), ['10.0.1.30']);
     const listed = await call('DescribeNetworkInterfaces', { NetworkInterfaceIds: [id], Filters: null, Offset: null, Limit: null });
     assert.equal(listed.TotalCount, 1, JSON.stringify(listed));
 
-    const required = await call('CreateNetworkInterface', { VpcId: w.vpc, SubnetId: null, NetworkInterfaceName: 'x' });
+    const required = await call('CreateNetworkInterface', { VpcId: vpcId, SubnetId: null, NetworkInterfaceName: 'x' });
     assert.equal(required.Error?.Code, 'MissingParameter', JSON.stringify(required));
     assert.match(required.Error!.Message!, /SubnetId/);
     const hole = await call('DescribeNetworkInterfaces', { NetworkInterfaceIds: [id, null] });
@@ -120,18 +125,21 @@ describe('parameter validation (spec §1.4, §2.4)', () => {
   });
 
   test('Tencent text limits: names 60 UTF-8 bytes, ENI descriptions 60 characters, in the API 3.0 names', async () => {
+    const t = await session(server);
     const sixty = '中'.repeat(20);
-    const v = await s.vpc.CreateVpc({ VpcName: sixty, CidrBlock: '10.7.0.0/16' });
+    const v = await t.vpc.CreateVpc({ VpcName: sixty, CidrBlock: '10.7.0.0/16' });
     assert.equal(v.Vpc!.VpcName, sixty);
-    const tooLong = await refused(s, () => s.vpc.CreateVpc({ VpcName: `${sixty}a`, CidrBlock: '10.8.0.0/16' }), 'InvalidParameterValue.TooLong');
+    const subnetId = await createSubnet(t, v.Vpc!.VpcId!, '10.7.1.0/24');
+    const tooLong = await refused(t, () => t.vpc.CreateVpc({ VpcName: `${sixty}a`, CidrBlock: '10.8.0.0/16' }), 'InvalidParameterValue.TooLong');
     assert.match(tooLong.message, /VpcName/);
     const desc = await refused(
-      s,
-      () => s.vpc.CreateNetworkInterface({ VpcId: w.vpc, SubnetId: w.subnet, NetworkInterfaceName: 'd', NetworkInterfaceDescription: '描'.repeat(61) }),
+      t,
+      () => t.vpc.CreateNetworkInterface({ VpcId: v.Vpc!.VpcId!, SubnetId: subnetId, NetworkInterfaceName: 'd', NetworkInterfaceDescription: '描'.repeat(61) }),
       'InvalidParameterValue.TooLong',
     );
     assert.match(desc.message, /NetworkInterfaceDescription/);
-    await s.vpc.DeleteVpc({ VpcId: v.Vpc!.VpcId! });
+    const fits = await t.vpc.CreateNetworkInterface({ VpcId: v.Vpc!.VpcId!, SubnetId: subnetId, NetworkInterfaceName: sixty, NetworkInterfaceDescription: '描'.repeat(60) });
+    assert.equal(fits.NetworkInterface!.NetworkInterfaceDescription, '描'.repeat(60));
   });
 
   test('lenient typing: "Primary": "true", numeric strings, numbers where the schema says String', async () => {
