@@ -375,9 +375,10 @@ export function jd2PythonQuery(rawQuery: string): string {
 }
 
 /**
- * True when the signature matches with the Node canonical query, the raw query as received (Go
- * signs `URL.RawQuery` verbatim; §2.4) or the old Python SDK's, over the path as sent or as that
- * SDK quotes it. Also false when x-jdcloud-date is missing or malformed,
+ * True when the signature matches with the Node canonical query (jdcloud-sdk-java signs the same
+ * form but sends its query unsorted), the raw query as received (Go signs `URL.RawQuery` verbatim;
+ * §2.4) or the old Python SDK's, over the path as sent or percent-encoded as Python ≤ 1.6.94 and
+ * Java sign it. Also false when x-jdcloud-date is missing or malformed,
  * when the scope date is not its first 8 characters, when host, x-jdcloud-date or x-jdcloud-nonce
  * (or a received x-jdcloud-security-token) is not signed, or when a signed header is missing.
  * Left to the caller: the clock-skew window, the nonce-replay check, and that region and service
@@ -402,8 +403,8 @@ export function verifyJd2(secretKey: string, req: Jd2Request, auth: Jd2Authoriza
   }
   const python = jd2PythonQuery(req.rawQuery);
   for (const q of [req.rawQuery, python]) if (!queries.includes(q)) queries.push(q);
-  // jdcloud-sdk-python up to 1.6.94 signs `quote(path)` (`:verb` as `%3A`) but sends the path as
-  // built, with a literal `:`; the other SDKs sign the path as sent.
+  // jdcloud-sdk-python up to 1.6.94 and jdcloud-sdk-java sign the encoded path (`:verb` as `%3A`)
+  // but send it with a literal `:`; the Node and Go SDKs sign the path as sent.
   const paths = [req.rawPath];
   try {
     const quoted = pyQuote(req.rawPath, '/');

@@ -13,7 +13,7 @@ export interface Tc3Authorization {
   secretId: string;
   /** Credential-scope date, `YYYY-MM-DD`. */
   date: string;
-  /** Credential-scope service; for the Node SDK this is `endpoint.split('.')[0]`, e.g. `127`. */
+  /** Credential-scope service; the Node and Java SDKs take `endpoint.split('.')[0]`, e.g. `127`. */
   service: string;
   /** Lower-case header names, in the order the client listed them. */
   signedHeaders: string[];

@@ -453,44 +453,93 @@ export async function sendJd(prepared: PreparedJdRequest): Promise<RawJdResponse
 export const rawJd = (port: number, creds: JdCreds, r: RawJdRequest): Promise<RawJdResponse> => sendJd(prepareJd(port, creds, r));
 
 /**
- * The jdcloud-sdk-python generations a verifier must accept: 1.6.94 and before sign JDCLOUD2 over
- * `quote(path)` (`:verb` as `%3A`) and the raw query pairs sorted, and send the path as it is; 1.6.95
- * on (1.6.180 is what `jdc` pins, 1.6.338 the latest) sign JDCLOUD3 (see src/auth/jdcloud3.ts).
+ * JD Cloud SDKs whose wire form differs from jdcloud-sdk-js's. jdcloud-sdk-python: 1.6.94 and
+ * before sign JDCLOUD2 over `quote(path)` (`:verb` as `%3A`) and the raw query pairs sorted, and
+ * send the path as it is; 1.6.95 on (1.6.180 is what `jdc` pins, 1.6.338 the latest) sign JDCLOUD3
+ * (see src/auth/jdcloud3.ts). jdcloud-sdk-java (1.2.x over google-http-client) signs JDCLOUD2 over
+ * the RFC 3986-encoded path and the sorted, encoded query, but sends `:` literally and its query
+ * unsorted with `:`, `,` and `/` left as they are.
  */
-export type JdPythonSdk = '1.6.94' | '1.6.180' | '1.6.338';
-export const JD_PYTHON_SDKS: readonly JdPythonSdk[] = ['1.6.94', '1.6.180', '1.6.338'];
+export type JdSdkForm = 'python-1.6.94' | 'python-1.6.180' | 'python-1.6.338' | 'java';
+export const JD_SDK_FORMS: readonly JdSdkForm[] = ['python-1.6.94', 'python-1.6.180', 'python-1.6.338', 'java'];
 
-/**
- * A request as jdcloud-sdk-python's JDCloudClient sends it: the path with a literal `:verb`, a GET
- * query as its ParameterBuilder writes it, a POST body of json.dumps of every parameter (path ones
- * and unset ones as `null` included), User-Agent and Content-Type as it sets them, and its signer's
- * headers (including the header named after the algorithm).
- */
-export function preparePythonJd(port: number, creds: JdCreds, sdk: JdPythonSdk, r: Omit<RawJdRequest, 'sendBody'>): PreparedJdRequest {
+export interface JdSdkCall {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** After `/v1`, e.g. `/regions/cn-north-1/networkInterfaces/port-…:assignSecondaryIps`. */
+  path: string;
+  service: 'vm' | 'vpc';
+  /** GET query parameters in the SDK's order. */
+  query?: Array<[string, string]>;
+  /** The request class's fields; `null` for an unset one (Python sends it, Java's gson drops it). */
+  params?: Record<string, unknown>;
+  region?: string;
+}
+
+const percent = (c: string): string => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+const rfc3986 = (v: string): string => encodeURIComponent(v).replace(/[!'()*]/g, percent);
+/** google-http-client's escapeUriQuery: what stays literal in a query it sends. */
+const javaQueryEscape = (v: string): string => v.replace(/[^A-Za-z0-9\-_.!~*'()@:$,;/?]/g, percent);
+
+/** A request exactly as `form` puts it on the wire, signed with `creds`. */
+export function prepareSdkJd(port: number, creds: JdCreds, form: JdSdkForm, c: JdSdkCall, at: { datetime?: string; nonce?: string } = {}): PreparedJdRequest {
   const host = `127.0.0.1:${port}`;
-  const body = r.body ?? '';
-  const datetime = r.datetime ?? jdDatetime();
-  const nonce = r.nonce ?? randomUUID();
-  const region = r.region ?? JD_REGION;
-  const base = { 'user-agent': `JdcloudSdkPython/${sdk} ${r.service}/v1`, 'content-type': 'application/json' };
-  const req = { method: r.method, rawPath: r.path, rawQuery: r.query ?? '', headers: { ...base, host }, body: Buffer.from(body, 'utf8') };
-  let added: Record<string, string>;
-  if (sdk === '1.6.94') {
+  const region = c.region ?? JD_REGION;
+  const datetime = at.datetime ?? jdDatetime();
+  const nonce = at.nonce ?? randomUUID();
+  const path = `/v1${c.path}`;
+  const pairs = c.query ?? [];
+  const withBody = c.method === 'POST';
+  const params = { regionId: region, ...c.params };
+  const scope = (signedHeaders: string[]) => ({ date: datetime.slice(0, 8), region, service: c.service, signedHeaders });
+  const jd2Header = (signedHeaders: string[], signature: string) =>
+    `${JD2_ALGORITHM} Credential=${creds.accessKey}/${jd2Scope(datetime.slice(0, 8), region, c.service)}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
+
+  if (form === 'java') {
+    const body = withBody ? JSON.stringify(params, (_k, v: unknown) => (v === null ? undefined : v)) : '';
+    const query = pairs.map(([k, v]) => `${javaQueryEscape(k)}=${javaQueryEscape(v)}`).join('&');
     const headers = { 'content-type': 'application/json', host, 'x-jdcloud-date': datetime, 'x-jdcloud-nonce': nonce };
-    const scope = { date: datetime.slice(0, 8), region, service: r.service, signedHeaders: Object.keys(headers).sort() };
-    const signature = jd2Signature(creds.secretKey, { ...req, rawPath: pyQuote(r.path, '/'), headers }, scope, datetime, jd2PythonQuery(req.rawQuery));
-    added = {
-      authorization: `${JD2_ALGORITHM} Credential=${creds.accessKey}/${jd2Scope(scope.date, region, r.service)}, SignedHeaders=${scope.signedHeaders.join(';')}, Signature=${signature}`,
-      'x-jdcloud-date': datetime,
-      [JD2_ALGORITHM]: JD2_ALGORITHM,
-      'x-jdcloud-nonce': nonce,
+    const signedHeaders = Object.keys(headers).sort();
+    const canonicalQuery = pairs
+      .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
+      .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))
+      .map(([k, v]) => `${k}=${v}`)
+      .join('&');
+    const signPath = path.split('/').map(rfc3986).join('/');
+    const signature = jd2Signature(creds.secretKey, { method: c.method, rawPath: signPath, rawQuery: query, headers, body: Buffer.from(body) }, scope(signedHeaders), datetime, canonicalQuery);
+    return {
+      url: `http://${host}${path}${query ? `?${query}` : ''}`,
+      init: {
+        method: c.method,
+        headers: {
+          'Content-Type': 'application/json',
+          'X-Jdcloud-Date': datetime,
+          'X-Jdcloud-Nonce': nonce,
+          Authorization: jd2Header(signedHeaders, signature),
+          'User-Agent': 'JdcloudSdkJava/1.2.10 vpc/v1 Google-HTTP-Java-Client/1.42.3 (gzip)',
+        },
+        ...(withBody ? { body } : {}),
+      },
     };
+  }
+
+  // jdcloud-sdk-python: json.dumps of every field; a GET query `quote(…, safe='&=?')`.
+  const version = form.slice('python-'.length);
+  const body = withBody ? pythonJson(params) : '';
+  const query = pyQuote(pairs.map(([k, v]) => `${k}=${v}`).join('&'), '&=?');
+  const base = { 'user-agent': `JdcloudSdkPython/${version} ${c.service}/v1`, 'content-type': 'application/json' };
+  const req = { method: c.method, rawPath: path, rawQuery: query, headers: { ...base, host }, body: Buffer.from(body, 'utf8') };
+  let added: Record<string, string>;
+  if (form === 'python-1.6.94') {
+    const headers = { 'content-type': 'application/json', host, 'x-jdcloud-date': datetime, 'x-jdcloud-nonce': nonce };
+    const signedHeaders = Object.keys(headers).sort();
+    const signature = jd2Signature(creds.secretKey, { ...req, rawPath: pyQuote(path, '/'), headers }, scope(signedHeaders), datetime, jd2PythonQuery(query));
+    added = { authorization: jd2Header(signedHeaders, signature), 'x-jdcloud-date': datetime, [JD2_ALGORITHM]: JD2_ALGORITHM, 'x-jdcloud-nonce': nonce };
   } else {
-    added = signJd3(creds.accessKey, creds.secretKey, req, region, r.service, datetime, nonce);
+    added = signJd3(creds.accessKey, creds.secretKey, req, region, c.service, datetime, nonce);
   }
   return {
-    url: `http://${host}${r.path}${r.query ? `?${r.query}` : ''}`,
-    init: { method: r.method, headers: { ...base, ...added }, ...(body === '' ? {} : { body }) },
+    url: `http://${host}${path}${query ? `?${query}` : ''}`,
+    init: { method: c.method, headers: { ...base, ...added }, ...(withBody ? { body } : {}) },
   };
 }
 

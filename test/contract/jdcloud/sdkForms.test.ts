@@ -1,8 +1,10 @@
-// Contract: the requests of jdcloud-sdk-python (and so `jdc`) as that SDK puts them on the wire, for
-// each of its signature generations: JDCLOUD2 with `:verb` signed as `%3A` but sent as ':' (≤ 1.6.94)
-// and JDCLOUD3 (1.6.180, which jdc pins, and 1.6.338). Its POST bodies hold every parameter of the
-// request class, the path ones and every unset one as `null`; a null optional field is "not given".
-// Its limits are JD Cloud's own: names of 32 characters (Chinese included), descriptions of 256.
+// Contract: the requests of the JD Cloud SDKs beyond jdcloud-sdk-js as they put them on the wire:
+// jdcloud-sdk-python (and so `jdc`) in each of its signature generations, JDCLOUD2 with `:verb`
+// signed as `%3A` but sent as ':' (≤ 1.6.94) and JDCLOUD3 (1.6.180, which jdc pins, and 1.6.338),
+// and jdcloud-sdk-java (JDCLOUD2 over the encoded path and sorted query, sent with ':' literal and
+// the query unsorted). Python's POST bodies hold every parameter of the request class, the path
+// ones and every unset one as `null`; a null optional field is "not given". The limits are JD
+// Cloud's own: names of 32 characters (Chinese included), descriptions of 256.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -13,17 +15,15 @@ import {
   expectRawJdError,
   getEni,
   jdSession,
-  JD_PYTHON_SDKS,
   JD_REGION,
-  preparePythonJd,
-  pythonJson,
+  JD_SDK_FORMS,
+  prepareSdkJd,
   sendJd,
   waitEniOn,
-  type JdPythonSdk,
+  type JdSdkCall,
+  type JdSdkForm,
   type JdSession,
 } from '../../support/jdcloud.ts';
-
-const R = `/v1/regions/${JD_REGION}`;
 
 let server: RunningServer;
 let a: JdSession;
@@ -34,30 +34,23 @@ before(async () => {
 });
 after(async () => server?.stop());
 
-interface Call {
-  method: 'GET' | 'POST' | 'DELETE';
-  path: string;
-  service: 'vm' | 'vpc';
-  query?: string;
-  params?: Record<string, unknown>;
+type Call = Omit<JdSdkCall, 'path'> & { path: string };
+
+/** One SDK call, `path` after `/v1/regions/{regionId}`. */
+async function py(sdk: JdSdkForm, c: Call) {
+  return sendJd(prepareSdkJd(server.port, a.account, sdk, { ...c, path: `/regions/${JD_REGION}${c.path}` }));
 }
 
-/** One SDK call; the answer's result, or the raw answer when `raw`. */
-async function py(sdk: JdPythonSdk, c: Call) {
-  const body = c.method === 'POST' ? pythonJson({ regionId: JD_REGION, ...c.params }) : '';
-  return sendJd(preparePythonJd(server.port, a.account, sdk, { method: c.method, path: `${R}${c.path}`, service: c.service, body, ...(c.query ? { query: c.query } : {}) }));
-}
-
-async function ok(sdk: JdPythonSdk, c: Call): Promise<Record<string, any>> {
+async function ok(sdk: JdSdkForm, c: Call): Promise<Record<string, any>> {
   const res = await py(sdk, c);
   assert.equal(res.status, 200, `${sdk} ${c.method} ${c.path}: ${res.text}`);
   assert.equal(res.headers.get('content-type'), 'application/json');
   return (res.json as { result?: Record<string, any> }).result ?? {};
 }
 
-for (const sdk of JD_PYTHON_SDKS) {
-  describe(`jdcloud-sdk-python ${sdk}`, () => {
-    const n = sdk.replace(/\./g, '');
+for (const sdk of JD_SDK_FORMS) {
+  describe(`${sdk}`, () => {
+    const n = sdk.replace(/^python-|\./g, '');
     let vpcId = '';
     let subnetId = '';
     let eniId = '';
@@ -106,11 +99,13 @@ for (const sdk of JD_PYTHON_SDKS) {
       await expectRawJdError(missing, 400, 'INVALID_ARGUMENT', /subnetId/);
     });
 
-    test('describeNetworkInterfaces: a GET query as the SDK builds it', async () => {
-      const q = `pageNumber=1&pageSize=20&filters.1.name=networkInterfaceIds&filters.1.values.1=${eniId}`;
-      const r = await ok(sdk, { method: 'GET', path: '/networkInterfaces/', service: 'vpc', query: q });
+    test('describeNetworkInterfaces: a GET query as the SDK builds it, values with ":", "," and "/" included', async () => {
+      const query: Array<[string, string]> = [['pageNumber', '1'], ['pageSize', '20'], ['filters.1.name', 'networkInterfaceIds'], ['filters.1.values.1', eniId]];
+      const r = await ok(sdk, { method: 'GET', path: '/networkInterfaces/', service: 'vpc', query });
       assert.equal(r.totalCount, 1);
       assert.equal(r.networkInterfaces[0].networkInterfaceId, eniId);
+      const odd = await ok(sdk, { method: 'GET', path: '/networkInterfaces/', service: 'vpc', query: [['pageNumber', '1'], ['filters.1.name', 'networkInterfaceNames'], ['filters.1.values.1', 'a:b,c/d e']] });
+      assert.equal(odd.totalCount, 0);
       const one = await ok(sdk, { method: 'GET', path: `/networkInterfaces/${eniId}`, service: 'vpc' });
       assert.equal(one.networkInterface.subnetId, subnetId);
     });
@@ -135,7 +130,7 @@ for (const sdk of JD_PYTHON_SDKS) {
     });
 
     test('a wrong secret is 401 ACCESS_ERROR', async () => {
-      const res = await sendJd(preparePythonJd(server.port, { ...a.account, secretKey: 'wrong' }, sdk, { method: 'GET', path: `${R}/vpcs/`, service: 'vpc' }));
+      const res = await sendJd(prepareSdkJd(server.port, { ...a.account, secretKey: 'wrong' }, sdk, { method: 'GET', path: `/regions/${JD_REGION}/vpcs/`, service: 'vpc' }));
       await expectRawJdError(res, 401, 'ACCESS_ERROR', 'sign result is not same [gw]');
     });
   });
