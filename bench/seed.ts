@@ -11,7 +11,7 @@ import { randomIdSource, seededIdSource } from '../src/core/ids.ts';
 import { formatIpv4, parseIpv4 } from '../src/core/ipam.ts';
 import type { Eni, Instance, Subnet, Vpc } from '../src/core/model.ts';
 import { createAccount } from '../src/core/ops/accounts.ts';
-import type { Store } from '../src/store/store.ts';
+import type { Store } from '../src/core/ports/repo.ts';
 
 export const REGION = 'ap-guangzhou';
 const ZONE = 'ap-guangzhou-3';

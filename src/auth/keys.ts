@@ -1,6 +1,6 @@
 /** Finding the account behind a key id. Read on every request, so a new, disabled or rotated key takes effect at once on every node. */
 import type { Account, ApiKey } from '../core/model.ts';
-import type { Store } from '../store/store.ts';
+import type { Store } from '../core/ports/repo.ts';
 import type { SecretBox } from './secrets.ts';
 
 export interface Credential {

@@ -6,7 +6,7 @@ import { systemClock } from '../core/clock.ts';
 import { randomIdSource } from '../core/ids.ts';
 import { createAccount, listAccounts, rotateKey, setAccountEnabled } from '../core/ops/accounts.ts';
 import { secretBoxFromEnv } from '../auth/secrets.ts';
-import type { Store } from '../store/store.ts';
+import type { Store } from '../core/ports/repo.ts';
 import type { Provider } from '../core/model.ts';
 import { openStore } from '../store/open.ts';
 

@@ -2,7 +2,7 @@
 import { fail } from './errors.ts';
 import { allocateIps, checkRequestedIp, formatIpv4, parseCidr, parseIpv4, usableCount } from './ipam.ts';
 import type { IpState, PrivateIp, Subnet } from './model.ts';
-import type { Repo } from '../store/repository.ts';
+import type { Repo } from './ports/repo.ts';
 import type { Core } from './context.ts';
 import { policyOf } from './naming.ts';
 import type { Provider } from './model.ts';

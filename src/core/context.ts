@@ -1,5 +1,5 @@
 /** What every core operation is given: the store, time, randomness, the catalog and the limits. */
-import type { Store } from '../store/store.ts';
+import type { Store } from './ports/repo.ts';
 import type { Catalog } from './catalog.ts';
 import type { Clock } from './clock.ts';
 import type { IdSource } from './ids.ts';

@@ -48,7 +48,8 @@ export interface DomainErrorData {
   SubnetQuotaExceeded: { vpcId: string; limit: number };
   EniQuotaPerVpcExceeded: { vpcId: string; limit: number };
   EniAlreadyAttached: { eniId: string; instanceId: string };
-  EniNotAttached: { eniId: string; instanceId: string };
+  /** `onDestination`: a migrate found the ENI already on (or moving to) this, its destination. */
+  EniNotAttached: { eniId: string; instanceId: string; onDestination?: string };
   PrimaryEniImmutable: { eniId: string };
   EniInvalidState: { eniId: string; state: string };
   EniBusy: { eniId: string; taskId: string };

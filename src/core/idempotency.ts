@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { fail } from './errors.ts';
-import type { Repo } from '../store/repository.ts';
+import type { Repo } from './ports/repo.ts';
 import type { Scope } from './model.ts';
 
 export function paramsHash(params: unknown): string {

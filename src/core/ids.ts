@@ -14,25 +14,42 @@ export interface IdSource {
   mac(prefix?: string): string;
   /** RFC 4122 version 4, lower case. */
   uuid(): string;
+  /** `length` characters drawn uniformly from `alphabet` (at most 256 characters). */
+  text(alphabet: string, length: number): string;
+  /** An integer drawn uniformly from [min, max), for a range of at most 2^48. */
+  int(min: number, max: number): number;
 }
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-// Bytes at or above this are rejected so every character is equally likely (256 % 36 = 4).
-const UNBIASED_LIMIT = 256 - (256 % ALPHABET.length);
 const DEFAULT_MAC_PREFIX = '20:90:6F';
 const MAC_PREFIX = /^([0-9A-Fa-f]{2})(:[0-9A-Fa-f]{2}){0,5}$/;
 
 /** Builds an IdSource from any generator of uniformly random bytes (0..255). */
 function idSourceFrom(nextByte: () => number, uuid: () => string): IdSource {
   const hex = (b: number) => b.toString(16).toUpperCase().padStart(2, '0');
+  const text = (alphabet: string, length: number) => {
+    if (alphabet.length === 0 || alphabet.length > 256) throw new Error(`an alphabet of ${alphabet.length} characters`);
+    // Bytes at or above the limit are rejected so every character is equally likely.
+    const limit = 256 - (256 % alphabet.length);
+    let s = '';
+    while (s.length < length) {
+      const b = nextByte();
+      if (b < limit) s += alphabet[b % alphabet.length];
+    }
+    return s;
+  };
   return {
-    id(prefix, length = 8) {
-      let s = '';
-      while (s.length < length) {
-        const b = nextByte();
-        if (b < UNBIASED_LIMIT) s += ALPHABET[b % ALPHABET.length];
+    id: (prefix, length = 8) => `${prefix}-${text(ALPHABET, length)}`,
+    text,
+    int(min, max) {
+      const range = max - min;
+      if (!Number.isSafeInteger(range) || range <= 0 || range > 2 ** 48) throw new Error(`a range of ${range}`);
+      const limit = 2 ** 48 - (2 ** 48 % range);
+      for (;;) {
+        let v = 0;
+        for (let i = 0; i < 6; i++) v = v * 256 + nextByte();
+        if (v < limit) return min + (v % range);
       }
-      return `${prefix}-${s}`;
     },
     mac(prefix = DEFAULT_MAC_PREFIX) {
       if (!MAC_PREFIX.test(prefix)) throw new Error(`invalid MAC prefix: ${prefix}`);

@@ -5,7 +5,7 @@
 import type { InstanceTypeInfo, TextField, TextRule } from './catalog.ts';
 import { fail, type Field } from './errors.ts';
 import type { AttachType, ElasticIp, Eni, Instance, Subnet } from './model.ts';
-import type { Repo } from '../store/repository.ts';
+import type { Repo } from './ports/repo.ts';
 
 /** Invariant 3: the primary ENI is created and destroyed with its instance, never moved alone. */
 export function requireSecondary(eni: Eni): void {
@@ -22,8 +22,19 @@ export function requireEniState(eni: Eni, ...allowed: Eni['state'][]): void {
   if (!allowed.includes(eni.state)) fail('EniInvalidState', { eniId: eni.id, state: eni.state });
 }
 
-export function requireAttachedTo(eni: Eni, instanceId: string): void {
-  if (eni.instanceId !== instanceId || eni.targetInstanceId) fail('EniNotAttached', { eniId: eni.id, instanceId });
+/**
+ * The ENI sits on `instanceId`, no move under way. `movingTo`: the instance a migrate sends it to;
+ * an ENI already there (or arriving) is reported as such, so a dialect can answer "already attached".
+ */
+export function requireAttachedTo(eni: Eni, instanceId: string, movingTo?: string): void {
+  if (eni.instanceId === instanceId && !eni.targetInstanceId) return;
+  const onDestination = movingTo !== undefined && (eni.instanceId ?? eni.targetInstanceId) === movingTo;
+  fail('EniNotAttached', { eniId: eni.id, instanceId, ...(onDestination ? { onDestination: movingTo } : {}) });
+}
+
+/** The ENI is in the VPC the caller names; another VPC's ENI is, to that caller, not found. */
+export function requireInVpc(eni: Eni, vpcId: string): void {
+  if (eni.vpcId !== vpcId) fail('NotFound', { resource: 'eni', id: eni.id });
 }
 
 /** Invariant 4: ENIs move only onto instances that are RUNNING or STOPPED. */
@@ -37,12 +48,12 @@ export function requireInstanceState(instance: Instance, operation: string, ...a
   if (!allowed.includes(instance.state)) fail('InstanceInvalidState', { instanceId: instance.id, state: instance.state, operation });
 }
 
-export function requireSameVpc(eni: Eni, instance: Instance): void {
+export function requireSameVpc(eni: Pick<Eni, 'id' | 'vpcId'>, instance: Instance): void {
   if (eni.vpcId !== instance.vpcId) fail('VpcMismatch', { eniId: eni.id, instanceId: instance.id });
 }
 
 /** Only where the provider binds ENIs to a zone (Tencent); JD Cloud subnets are regional. */
-export function requireSameZone(eni: Eni, instance: Instance, zoneBound = true): void {
+export function requireSameZone(eni: Pick<Eni, 'id' | 'zone'>, instance: Instance, zoneBound = true): void {
   if (zoneBound && eni.zone !== instance.zone) fail('ZoneMismatch', { eniId: eni.id, zone: eni.zone, instanceZone: instance.zone });
 }
 

@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyReply, type FastifyRequest } from '
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import type { Store } from '../store/store.ts';
+import type { Store } from '../core/ports/repo.ts';
 import type { Dialect, RequestFacts, WireRequest, WireResponse } from './wire.ts';
 import type { Clock } from '../core/clock.ts';
 import { createServer } from 'node:http';

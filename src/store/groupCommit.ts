@@ -6,8 +6,7 @@
  * If a batch's transaction fails, each of its items is retried in a transaction of its own, so an
  * item the store refuses never costs the others theirs, and each caller gets its own outcome.
  */
-import type { Repo } from './repository.ts';
-import type { Store } from './store.ts';
+import type { Repo, Store } from '../core/ports/repo.ts';
 
 interface Pending<T> {
   item: T;

@@ -1,6 +1,6 @@
 import { openPostgresStore } from './postgres.ts';
 import { openSqliteStore } from './sqlite.ts';
-import type { Store } from './store.ts';
+import type { Store } from '../core/ports/repo.ts';
 
 /** `postgres://…` selects the shared store; anything else is a SQLite file path. */
 export function openStore(db: string): Promise<Store> {

@@ -5,10 +5,11 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import { DomainError } from '../core/errors.ts';
-import { Repo } from './repository.ts';
+import { SqlRepo } from './repository.ts';
 import { preparedNameOf } from './templates.ts';
 import type { Database } from './schema.ts';
-import { migrate, type Store } from './store.ts';
+import { migrate } from './store.ts';
+import type { Store } from '../core/ports/repo.ts';
 
 // bigint columns hold millisecond timestamps, well inside Number's exact range.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -68,9 +69,9 @@ export async function openPostgresStore(url: string, opts: { poolSize?: number }
     kind: 'postgres',
     // A read is one snapshot: under the default READ COMMITTED each statement would see the commits
     // made since the previous one (a count and its page could disagree).
-    read: (fn) => guard(() => db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => fn(new Repo(trx, false, 'postgres')))),
-    peek: (fn) => guard(() => fn(new Repo(db, false, 'postgres'))),
-    write: (fn) => guard(() => db.transaction().execute((trx) => fn(new Repo(trx, true, 'postgres')))),
+    read: (fn) => guard(() => db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => fn(new SqlRepo(trx, false, 'postgres')))),
+    peek: (fn) => guard(() => fn(new SqlRepo(db, false, 'postgres'))),
+    write: (fn) => guard(() => db.transaction().execute((trx) => fn(new SqlRepo(trx, true, 'postgres')))),
     ping: () => guard(async () => void (await sql`select 1`.execute(db))),
     close: () => db.destroy(),
   };

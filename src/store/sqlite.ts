@@ -6,9 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { Repo } from './repository.ts';
+import { SqlRepo } from './repository.ts';
+import type { Repo, Store } from '../core/ports/repo.ts';
 import type { Database } from './schema.ts';
-import { migrate, type Store } from './store.ts';
+import { migrate } from './store.ts';
 
 export async function openSqliteStore(path: string): Promise<Store> {
   const memory = path === ':memory:';
@@ -42,7 +43,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
     reader.connection().execute(async (conn) => {
       await sql`begin deferred`.execute(conn);
       try {
-        const out = await fn(new Repo(conn, false, 'sqlite'));
+        const out = await fn(new SqlRepo(conn, false, 'sqlite'));
         await sql`commit`.execute(conn);
         return out;
       } catch (e) {
@@ -55,7 +56,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
     kind: 'sqlite',
     read: readTx,
     // Each statement takes the reader's mutex on its own, never inside another read's transaction.
-    peek: (fn) => fn(new Repo(reader, false, 'sqlite')),
+    peek: (fn) => fn(new SqlRepo(reader, false, 'sqlite')),
     write: groupCommitted(db),
     ping: async () => {
       await sql`select 1`.execute(reader);
@@ -102,7 +103,7 @@ function groupCommitted(db: Kysely<Database>): Store['write'] {
           await sql`savepoint w`.execute(conn);
           let out: unknown;
           try {
-            out = await current.fn(new Repo(conn, false, 'sqlite'));
+            out = await current.fn(new SqlRepo(conn, false, 'sqlite'));
           } catch (e) {
             await sql`rollback to w`.execute(conn);
             await sql`release w`.execute(conn);

@@ -9,7 +9,7 @@ import type { Clock } from '../core/clock.ts';
 import { isDomainError } from '../core/errors.ts';
 import type { Scope, Task } from '../core/model.ts';
 import type { Driver } from '../dataplane/driver.ts';
-import type { Store } from '../store/store.ts';
+import type { Store } from '../core/ports/repo.ts';
 import { executors } from './executors.ts';
 
 export interface EngineOptions {
@@ -130,14 +130,16 @@ export class TaskEngine {
     }
     // The effect is in place; if the store is briefly away, keep trying to record it while our
     // lease lasts rather than leaving the task to wait out the lease and be redone.
-    const giveUpAt = Date.now() + this.leaseMs;
+    // Counted in the delays waited, not read from a clock: a fake clock in a test stands still.
+    let waited = 0;
     for (let delay = 100; ; delay = Math.min(delay * 2, 2_000)) {
       try {
         await this.finish(task, failure);
         return;
       } catch (e) {
-        if (!(isDomainError(e) && e.kind === 'Unavailable') || Date.now() + delay > giveUpAt || this.stopped) throw e;
+        if (!(isDomainError(e) && e.kind === 'Unavailable') || waited + delay > this.leaseMs || this.stopped) throw e;
         await new Promise((r) => setTimeout(r, delay).unref?.());
+        waited += delay;
       }
     }
   }

@@ -3,7 +3,7 @@
  * the roll-back to the prior state when it failed. Both run inside the engine's finishing transaction.
  */
 import type { Eni, Scope, Task, TaskKind } from '../core/model.ts';
-import type { Repo } from '../store/repository.ts';
+import type { Repo } from '../core/ports/repo.ts';
 
 export interface Executor {
   complete(tx: Repo, scope: Scope, task: Task, now: number): Promise<void>;

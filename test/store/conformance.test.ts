@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Account, ApiKey, Eni, Instance, PrivateIp, Scope, Subnet, Task, Vpc } from '../../src/core/model.ts';
 import { openStore } from '../../src/store/open.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/ports/repo.ts';
 import { freshDb, freshStore, plainVpc, skipUnless, STORE_KINDS, withStore, type StoreKind } from '../support/stores.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -239,9 +239,9 @@ for (const kind of STORE_KINDS) {
           assert.deepEqual(await tx.listInstances(SCOPE), [ins, later]);
           assert.deepEqual(await tx.listInstances(SCOPE, [later.id, 'ins-missing']), [later]);
           assert.deepEqual(await tx.listInstances(SCOPE, []), []);
-          assert.equal(await tx.countInstancesIn('vpc_id', sub.vpcId), 2);
-          assert.equal(await tx.countInstancesIn('subnet_id', sub.id), 2);
-          assert.equal(await tx.countInstancesIn('subnet_id', 'subnet-none'), 0);
+          assert.equal(await tx.countInstancesIn('vpc', sub.vpcId), 2);
+          assert.equal(await tx.countInstancesIn('subnet', sub.id), 2);
+          assert.equal(await tx.countInstancesIn('subnet', 'subnet-none'), 0);
         });
         const stopped: Instance = { ...ins, state: 'STOPPED', latestOperation: 'StopInstances', latestOperationState: 'FAILED', latestOperationError: 'boom', tags: [] };
         await store.write((tx) => tx.updateInstance(stopped));
@@ -283,8 +283,8 @@ for (const kind of STORE_KINDS) {
           assert.deepEqual((await tx.listEnis(SCOPE, { instanceId: ins.id })).map((e) => e.id), [e2.id]);
           assert.deepEqual((await tx.listEnis(SCOPE, { subnetId: sub.id, vpcId: sub.vpcId })).map((e) => e.id), [e1.id, e2.id]);
           assert.deepEqual(await tx.listEnis(SCOPE, { vpcId: 'vpc-none' }), []);
-          assert.equal(await tx.countEnisIn('vpc_id', sub.vpcId), 2);
-          assert.equal(await tx.countEnisIn('subnet_id', sub.id), 2);
+          assert.equal(await tx.countEnisIn('vpc', sub.vpcId), 2);
+          assert.equal(await tx.countEnisIn('subnet', sub.id), 2);
           assert.deepEqual((await tx.usedAddresses(sub.id)).sort(), ['10.0.1.10', '10.0.1.100', '10.0.1.11', '10.0.1.9']);
           assert.equal(await tx.macExists(e1.mac), true);
           assert.equal(await tx.macExists('20:90:6F:FF:FF:FF'), false);

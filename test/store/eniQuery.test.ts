@@ -16,8 +16,7 @@ import { seededRandom } from '../../src/core/ids.ts';
 import { formatIpv4, parseIpv4 } from '../../src/core/ipam.ts';
 import type { Eni, PrivateIp, Scope } from '../../src/core/model.ts';
 import { eniStoreConditions, filterEnis, type Filter } from '../../src/dialects/tencent3/filters.ts';
-import type { EniField, EniQuery } from '../../src/store/repository.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { EniField, EniQuery, Store } from '../../src/core/ports/repo.ts';
 import { freshStore, skipUnless, STORE_KINDS } from '../support/stores.ts';
 
 // ---- budget ------------------------------------------------------------------------------------

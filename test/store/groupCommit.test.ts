@@ -7,8 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditEntry } from '../../src/core/model.ts';
 import { GroupCommit } from '../../src/store/groupCommit.ts';
-import type { Repo } from '../../src/store/repository.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Repo, Store } from '../../src/core/ports/repo.ts';
 import { freshStore, skipUnless, STORE_KINDS } from '../support/stores.ts';
 
 const T0 = Date.UTC(2026, 0, 1);

@@ -8,7 +8,7 @@ import { FakeClock } from '../../src/core/clock.ts';
 import { randomIdSource } from '../../src/core/ids.ts';
 import type { Account, ApiKey, Scope, Vpc } from '../../src/core/model.ts';
 import { createAccount, rotateKey, setAccountEnabled } from '../../src/core/ops/accounts.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/ports/repo.ts';
 import { freshStore, plainVpc, skipUnless, STORE_KINDS } from '../support/stores.ts';
 
 const T0 = Date.UTC(2026, 0, 1);

@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Scope, Vpc } from '../../src/core/model.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/ports/repo.ts';
 import { plainVpc, skipUnless, STORE_KINDS, withStore } from '../support/stores.ts';
 
 const T0 = Date.UTC(2026, 0, 1);

@@ -15,7 +15,7 @@ import { listInstances, runInstances } from '../../src/core/ops/instances.ts';
 import { createSubnet, createVpc } from '../../src/core/ops/network.ts';
 import type { Driver } from '../../src/dataplane/driver.ts';
 import { SimDriver, type FaultRates } from '../../src/dataplane/sim.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/ports/repo.ts';
 import { TaskEngine } from '../../src/tasks/engine.ts';
 import { parseLatency } from '../../src/tasks/timing.ts';
 import { freshStore, type StoreKind } from './stores.ts';

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/open.ts';
-import type { Store } from '../../src/store/store.ts';
+import type { Store } from '../../src/core/ports/repo.ts';
 import type { Scope, Vpc } from '../../src/core/model.ts';
 
 export const PG_ADMIN_URL = process.env.ENIPLANE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';

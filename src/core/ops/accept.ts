@@ -4,7 +4,7 @@
  */
 import type { Core, RequestMeta } from '../context.ts';
 import type { Scope, Task, TaskKind } from '../model.ts';
-import type { Repo } from '../../store/repository.ts';
+import type { Repo } from '../ports/repo.ts';
 
 export async function accept(
   core: Core,

@@ -1,26 +1,17 @@
 /** Accounts and their API keys. A key belongs to one account; an account to one provider. */
-import { randomBytes, randomInt } from 'node:crypto';
 import type { Account, ApiKey, Provider } from '../model.ts';
-import type { Store } from '../../store/store.ts';
+import type { Store } from '../ports/repo.ts';
 import type { Clock } from '../clock.ts';
 import type { IdSource } from '../ids.ts';
 import { fail } from '../errors.ts';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-function randomText(n: number): string {
-  const bytes = randomBytes(n);
-  let s = '';
-  for (let i = 0; i < n; i++) s += ALNUM[bytes[i]! % ALNUM.length];
-  return s;
-}
+const HEX = '0123456789ABCDEF';
 
 /** Key ids in each vendor's look: Tencent `AKID…` (36 chars); JD Cloud 32 upper-case hex. */
-function newKeyPair(provider: Provider): { secretId: string; secretKey: string } {
-  if (provider === 'jdcloud') {
-    return { secretId: randomBytes(16).toString('hex').toUpperCase(), secretKey: randomBytes(16).toString('hex').toUpperCase() };
-  }
-  return { secretId: `AKID${randomText(32)}`, secretKey: randomText(32) };
+function newKeyPair(ids: IdSource, provider: Provider): { secretId: string; secretKey: string } {
+  if (provider === 'jdcloud') return { secretId: ids.text(HEX, 32), secretKey: ids.text(HEX, 32) };
+  return { secretId: `AKID${ids.text(ALNUM, 32)}`, secretKey: ids.text(ALNUM, 32) };
 }
 
 export interface AccountDeps {
@@ -44,11 +35,11 @@ export async function createAccount(deps: AccountDeps, provider: Provider, name:
     provider,
     name,
     // Tencent shows the owner uin as a 10-digit number (InstanceAccountId).
-    ownerUin: String(randomInt(1_000_000_000, 9_999_999_999)),
+    ownerUin: String(deps.ids.int(1_000_000_000, 9_999_999_999)),
     status: 'enabled',
     createdAt: now,
   };
-  const key: ApiKey = { ...newKeyPair(provider), accountId: account.id, status: 'enabled', createdAt: now };
+  const key: ApiKey = { ...newKeyPair(deps.ids, provider), accountId: account.id, status: 'enabled', createdAt: now };
   await deps.store.write(async (tx) => {
     await tx.insertAccount(account);
     await tx.insertKey({ ...key, secretKey: deps.seal ? deps.seal(key.secretKey) : key.secretKey });
@@ -85,7 +76,7 @@ export async function rotateKey(deps: AccountDeps, accountId: string): Promise<A
     const account = await tx.getAccount(accountId);
     if (!account) fail('NotFound', { resource: 'account', id: accountId });
     for (const old of await tx.listKeys(accountId)) await tx.setKeyStatus(old.secretId, 'disabled');
-    const key: ApiKey = { ...newKeyPair(account.provider), accountId, status: 'enabled', createdAt: deps.clock.now() };
+    const key: ApiKey = { ...newKeyPair(deps.ids, account.provider), accountId, status: 'enabled', createdAt: deps.clock.now() };
     await tx.insertKey({ ...key, secretKey: deps.seal ? deps.seal(key.secretKey) : key.secretKey });
     return key;
   });

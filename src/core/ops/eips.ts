@@ -2,13 +2,12 @@
  * Elastic IPs: only as much as the attach rule needs (JD Cloud spec §4.18). A public address is
  * bound to one private IP of one ENI; an address tied to a zone only to an ENI of that zone's instances.
  */
-import { randomInt } from 'node:crypto';
 import type { Core } from '../context.ts';
 import { fail } from '../errors.ts';
 import type { ElasticIp, Eni, Scope } from '../model.ts';
 import { newId } from '../naming.ts';
 import { requireEipZone } from '../rules.ts';
-import type { Repo } from '../../store/repository.ts';
+import type { Repo } from '../ports/repo.ts';
 import { findZone } from '../catalog.ts';
 import { mustGetEni, mustGetInstance } from './enis.ts';
 
@@ -22,8 +21,8 @@ export interface CreateEipsInput {
 }
 
 /** A documentation-range public block, so an emulated address can never be mistaken for a real one. */
-function randomPublicAddress(): string {
-  return `198.18.${randomInt(0, 256)}.${randomInt(1, 255)}`;
+function randomPublicAddress(core: Core): string {
+  return `198.18.${core.ids.int(0, 256)}.${core.ids.int(1, 255)}`;
 }
 
 export async function createEips(core: Core, scope: Scope, input: CreateEipsInput): Promise<ElasticIp[]> {
@@ -38,7 +37,7 @@ export async function createEips(core: Core, scope: Scope, input: CreateEipsInpu
     for (let i = 0; i < input.count; i++) {
       let address = input.address;
       if (address !== undefined && (await tx.eipAddressTaken(address))) fail('IpInUse', { ip: address });
-      while (address === undefined || (await tx.eipAddressTaken(address))) address = randomPublicAddress();
+      while (address === undefined || (await tx.eipAddressTaken(address))) address = randomPublicAddress(core);
       const eip: ElasticIp = {
         id: newId(core, scope.provider, 'eip'),
         accountId: scope.accountId,

@@ -3,7 +3,7 @@ import { findInstanceType, type InstanceTypeInfo } from '../catalog.ts';
 import type { Core, RequestMeta } from '../context.ts';
 import { fail } from '../errors.ts';
 import { once } from '../idempotency.ts';
-import type { AttachType, Eni, Instance, Scope, Tag } from '../model.ts';
+import type { AttachType, Eni, Instance, Scope, Tag, Vpc } from '../model.ts';
 import { allocateAddresses, type IpRequest } from '../addresses.ts';
 import {
   requireAttachedTo,
@@ -12,6 +12,7 @@ import {
   requireEniState,
   requireIdle,
   requireInstanceAcceptsEni,
+  requireInVpc,
   requireIpQuota,
   requireText,
   requireSameVpc,
@@ -21,7 +22,7 @@ import {
   requireUnattached,
   requireEipZone,
 } from '../rules.ts';
-import type { EniQuery, Repo } from '../../store/repository.ts';
+import type { EniQuery, Repo } from '../ports/repo.ts';
 import { accept } from './accept.ts';
 import { newId, policyOf } from '../naming.ts';
 
@@ -66,23 +67,17 @@ export async function createEni(core: Core, scope: Scope, input: CreateEniInput,
       const subnet = await tx.getSubnet(scope, input.subnetId);
       if (!subnet) fail('NotFound', { resource: 'subnet', id: input.subnetId });
       requireSubnetInVpc(subnet, vpc.id);
-      if ((await tx.countEnisIn('vpc_id', vpc.id)) >= core.limits.enisPerVpc) {
+      if ((await tx.countEnisIn('vpc', vpc.id)) >= core.limits.enisPerVpc) {
         fail('EniQuotaPerVpcExceeded', { vpcId: vpc.id, limit: core.limits.enisPerVpc });
       }
       const id = newId(core, scope.provider, 'eni');
       let ipLimit = policyOf(core, scope.provider).ipsPerDetachedEni;
       let target: { instance: Instance; type: InstanceTypeInfo; deviceIndex: number } | undefined;
-      const draft = { id, vpcId: vpc.id, zone: subnet.zone } as Eni;
+      const draft = { id, vpcId: vpc.id, zone: subnet.zone };
       if (input.attachTo) {
         const instance = await tx.getInstance(scope, input.attachTo.instanceId);
         if (!instance) fail('NotFound', { resource: 'instance', id: input.attachTo.instanceId });
-        const type = instanceTypeOf(core, scope, instance);
-        requireInstanceAcceptsEni(instance, action);
-        await requireIdle(tx, { kind: 'instance', id: instance.id });
-        requireSameVpc(draft, instance);
-        requireSameZone(draft, instance, policyOf(core, scope.provider).eniZoneBound);
-        requireEniCapable(instance, type);
-        await requireEniQuota(tx, instance, type, input.attachTo.attachType);
+        const type = await requireInstanceCanReceive(core, tx, scope, draft, instance, input.attachTo.attachType, action);
         ipLimit = input.attachTo.attachType === 1 ? type.extendIpQuota : type.ipQuota;
         target = { instance, type, deviceIndex: nextDeviceIndex(await tx.usedDeviceIndexes(instance.id)) };
       }
@@ -136,10 +131,11 @@ export async function createEni(core: Core, scope: Scope, input: CreateEniInput,
   return { ...out.result, replayed: out.replayed };
 }
 
-export async function deleteEni(core: Core, scope: Scope, eniId: string, meta: RequestMeta): Promise<{ taskId: string }> {
+/** `vpcId`: the VPC the caller names (API 2.0), which must hold the ENI. */
+export async function deleteEni(core: Core, scope: Scope, eniId: string, meta: RequestMeta, vpcId?: string): Promise<{ taskId: string }> {
   const out = await core.store.write(async (tx) => {
     await tx.lock({ enis: [eniId] });
-    const eni = await mustGetEni(tx, scope, eniId);
+    const eni = await mustGetEni(tx, scope, eniId, vpcId);
     requireSecondary(eni);
     if (eni.instanceId || eni.targetInstanceId) {
       fail('ResourceInUse', { resource: 'eni', id: eniId, reason: 'the ENI is attached to an instance; detach it first' });
@@ -182,13 +178,15 @@ export interface AttachInput {
   attachType: AttachType;
   /** Delete the ENI with the instance (JD Cloud); off unless asked. */
   autoDelete?: boolean;
+  /** The VPC the caller names (API 2.0), which must hold the ENI. */
+  vpcId?: string;
 }
 
 export async function attachEni(core: Core, scope: Scope, input: AttachInput, meta: RequestMeta): Promise<{ taskId: string; replayed: boolean }> {
   const out = await core.store.write(async (tx) => {
     await tx.lock({ instances: [input.instanceId], enis: [input.eniId] });
     return once(tx, scope, 'AttachNetworkInterface', meta.clientToken, input, core.clock.now(), async () => {
-      const eni = await mustGetEni(tx, scope, input.eniId);
+      const eni = await mustGetEni(tx, scope, input.eniId, input.vpcId);
       const instance = await mustGetInstance(tx, scope, input.instanceId);
       requireSecondary(eni);
       requireUnattached(eni);
@@ -213,13 +211,13 @@ export async function attachEni(core: Core, scope: Scope, input: AttachInput, me
 export async function detachEni(
   core: Core,
   scope: Scope,
-  input: { eniId: string; instanceId: string },
+  input: { eniId: string; instanceId: string; vpcId?: string },
   meta: RequestMeta,
 ): Promise<{ taskId: string; replayed: boolean }> {
   const out = await core.store.write(async (tx) => {
     await tx.lock({ instances: [input.instanceId], enis: [input.eniId] });
     return once(tx, scope, 'DetachNetworkInterface', meta.clientToken, input, core.clock.now(), async () => {
-      const eni = await mustGetEni(tx, scope, input.eniId);
+      const eni = await mustGetEni(tx, scope, input.eniId, input.vpcId);
       const instance = await mustGetInstance(tx, scope, input.instanceId);
       requireSecondary(eni);
       requireAttachedTo(eni, instance.id);
@@ -241,16 +239,17 @@ export interface MigrateInput {
   sourceInstanceId: string;
   destinationInstanceId: string;
   attachType: AttachType;
+  vpcId?: string;
 }
 
 export async function migrateEni(core: Core, scope: Scope, input: MigrateInput, meta: RequestMeta): Promise<{ taskId: string }> {
   const task = await core.store.write(async (tx) => {
     await tx.lock({ instances: [input.sourceInstanceId, input.destinationInstanceId], enis: [input.eniId] });
-    const eni = await mustGetEni(tx, scope, input.eniId);
+    const eni = await mustGetEni(tx, scope, input.eniId, input.vpcId);
     const source = await mustGetInstance(tx, scope, input.sourceInstanceId);
     const destination = await mustGetInstance(tx, scope, input.destinationInstanceId);
     requireSecondary(eni);
-    requireAttachedTo(eni, source.id);
+    requireAttachedTo(eni, source.id, destination.id);
     if (source.id === destination.id) fail('EniAlreadyAttached', { eniId: eni.id, instanceId: source.id });
     requireInstanceAcceptsEni(source, 'MigrateNetworkInterface');
     await requireIdle(tx, { kind: 'instance', id: source.id });
@@ -283,6 +282,7 @@ export interface AssignIpsInput {
   addresses?: IpRequest[];
   secondaryCount?: number;
   qosLevel?: string;
+  vpcId?: string;
 }
 
 export async function assignIps(core: Core, scope: Scope, input: AssignIpsInput, meta: RequestMeta): Promise<{ taskId: string; ips: Eni['ips']; replayed: boolean }> {
@@ -291,7 +291,7 @@ export async function assignIps(core: Core, scope: Scope, input: AssignIpsInput,
   const out = await core.store.write(async (tx) => {
     await tx.lock({ enis: [input.eniId] });
     return once(tx, scope, 'AssignPrivateIpAddresses', meta.clientToken, input, core.clock.now(), async () => {
-      const eni = await mustGetEni(tx, scope, input.eniId);
+      const eni = await mustGetEni(tx, scope, input.eniId, input.vpcId);
       requireEniState(eni, 'AVAILABLE');
       await requireIdle(tx, { kind: 'eni', id: eni.id });
       for (const a of addresses) if (a.primary) fail('PrimaryIpImmutable', { ip: a.address });
@@ -316,12 +316,12 @@ export async function assignIps(core: Core, scope: Scope, input: AssignIpsInput,
 export async function unassignIps(
   core: Core,
   scope: Scope,
-  input: { eniId: string; addresses: string[]; instanceId?: string },
+  input: { eniId: string; addresses: string[]; instanceId?: string; vpcId?: string },
   meta: RequestMeta,
 ): Promise<{ taskId: string }> {
   const task = await core.store.write(async (tx) => {
     await tx.lock({ enis: [input.eniId] });
-    const eni = await mustGetEni(tx, scope, input.eniId);
+    const eni = await mustGetEni(tx, scope, input.eniId, input.vpcId);
     if (input.instanceId !== undefined) requireAttachedTo(eni, input.instanceId);
     requireEniState(eni, 'AVAILABLE');
     await requireIdle(tx, { kind: 'eni', id: eni.id });
@@ -341,13 +341,13 @@ export async function unassignIps(
 export async function migrateIp(
   core: Core,
   scope: Scope,
-  input: { sourceEniId: string; destinationEniId: string; address: string },
+  input: { sourceEniId: string; destinationEniId: string; address: string; vpcId?: string },
   meta: RequestMeta,
 ): Promise<{ taskId: string }> {
   const task = await core.store.write(async (tx) => {
     await tx.lock({ enis: [input.sourceEniId, input.destinationEniId] });
-    const source = await mustGetEni(tx, scope, input.sourceEniId);
-    const destination = await mustGetEni(tx, scope, input.destinationEniId);
+    const source = await mustGetEni(tx, scope, input.sourceEniId, input.vpcId);
+    const destination = await mustGetEni(tx, scope, input.destinationEniId, input.vpcId);
     const ip = source.ips.find((i) => i.address === input.address);
     if (!ip) fail('IpNotOnEni', { ip: input.address, eniId: source.id });
     if (ip.primary) fail('PrimaryIpImmutable', { ip: input.address });
@@ -431,6 +431,24 @@ async function requireCanReceive(
   requireSecondary(eni);
   requireEniState(eni, 'AVAILABLE');
   await requireIdle(tx, { kind: 'eni', id: eni.id });
+  const type = await requireInstanceCanReceive(core, tx, scope, eni, instance, attachType, operation);
+  requireEipZone(await tx.eipsOfEni(eni.id), instance);
+  return type;
+}
+
+/**
+ * The instance's side of receiving an ENI (attach, migrate, and create-and-attach with an ENI that
+ * does not exist yet): its state and tasks, the ENI's VPC and zone, its type and its ENI quota.
+ */
+async function requireInstanceCanReceive(
+  core: Core,
+  tx: Repo,
+  scope: Scope,
+  eni: Pick<Eni, 'id' | 'vpcId' | 'zone'>,
+  instance: Instance,
+  attachType: AttachType,
+  operation: string,
+): Promise<InstanceTypeInfo> {
   requireInstanceAcceptsEni(instance, operation);
   await requireIdle(tx, { kind: 'instance', id: instance.id });
   requireSameVpc(eni, instance);
@@ -438,15 +456,26 @@ async function requireCanReceive(
   const type = instanceTypeOf(core, scope, instance);
   requireEniCapable(instance, type);
   await requireEniQuota(tx, instance, type, attachType);
-  requireEipZone(await tx.eipsOfEni(eni.id), instance);
   return type;
 }
 
-export async function mustGetEni(tx: Repo, scope: Scope, id: string): Promise<Eni> {
+/**
+ * The ENI, or NotFound / PermissionDenied. With `vpcId` (API 2.0 names the VPC of every ENI it
+ * changes) that VPC must exist and hold the ENI, checked in the caller's transaction.
+ */
+export async function mustGetEni(tx: Repo, scope: Scope, id: string, vpcId?: string): Promise<Eni> {
+  if (vpcId !== undefined) await mustGetVpc(tx, scope, vpcId);
   const eni = await tx.getEni(scope, id);
-  if (eni) return eni;
+  if (eni) {
+    if (vpcId !== undefined) requireInVpc(eni, vpcId);
+    return eni;
+  }
   if (await tx.eniOwnedElsewhere(id, scope.accountId)) fail('PermissionDenied', { resource: 'eni', id });
   return fail('NotFound', { resource: 'eni', id });
+}
+
+export async function mustGetVpc(tx: Repo, scope: Scope, id: string): Promise<Vpc> {
+  return (await tx.getVpc(scope, id)) ?? fail('NotFound', { resource: 'vpc', id });
 }
 
 export async function mustGetInstance(tx: Repo, scope: Scope, id: string): Promise<Instance> {
@@ -482,20 +511,6 @@ export async function uniqueMac(core: Core, scope: Scope, tx: Repo): Promise<str
     const mac = core.ids.mac(policyOf(core, scope.provider).macPrefix);
     if (!(await tx.macExists(mac))) return mac;
   }
-}
-
-/**
- * For dialects whose ENI calls also name the VPC (API 2.0's vpcId): the VPC must exist and every
- * ENI must be in it; an ENI in another VPC is not found there.
- */
-export async function requireEnisInVpc(core: Core, scope: Scope, vpcId: string, eniIds: string[]): Promise<void> {
-  await core.store.read(async (tx) => {
-    if (!(await tx.getVpc(scope, vpcId))) fail('NotFound', { resource: 'vpc', id: vpcId });
-    for (const id of eniIds) {
-      const eni = await tx.getEni(scope, id);
-      if (!eni || eni.vpcId !== vpcId) fail('NotFound', { resource: 'eni', id });
-    }
-  });
 }
 
 /**

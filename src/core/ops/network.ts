@@ -7,7 +7,7 @@ import type { Scope, Subnet, Tag, Vpc } from '../model.ts';
 import { requireText } from '../rules.ts';
 import { newId, policyOf } from '../naming.ts';
 import { freeAddressCount } from '../addresses.ts';
-import type { Repo } from '../../store/repository.ts';
+import type { Repo } from '../ports/repo.ts';
 
 export interface CreateVpcInput {
   name: string;
@@ -56,7 +56,7 @@ export async function deleteVpc(core: Core, scope: Scope, vpcId: string): Promis
   await core.store.write(async (tx) => {
     const vpc = await tx.getVpc(scope, vpcId);
     if (!vpc) fail('NotFound', { resource: 'vpc', id: vpcId });
-    if ((await tx.listSubnets(scope, vpcId)).length || (await tx.countInstancesIn('vpc_id', vpcId)) || (await tx.countEnisIn('vpc_id', vpcId))) {
+    if ((await tx.listSubnets(scope, vpcId)).length || (await tx.countInstancesIn('vpc', vpcId)) || (await tx.countEnisIn('vpc', vpcId))) {
       fail('ResourceInUse', { resource: 'vpc', id: vpcId, reason: 'the VPC still contains subnets, instances or ENIs' });
     }
     await tx.deleteVpc(vpcId);
@@ -156,7 +156,7 @@ export async function deleteSubnet(core: Core, scope: Scope, subnetId: string): 
   await core.store.write(async (tx) => {
     const subnet = await tx.getSubnet(scope, subnetId);
     if (!subnet) fail('NotFound', { resource: 'subnet', id: subnetId });
-    if ((await tx.countInstancesIn('subnet_id', subnetId)) || (await tx.countEnisIn('subnet_id', subnetId))) {
+    if ((await tx.countInstancesIn('subnet', subnetId)) || (await tx.countEnisIn('subnet', subnetId))) {
       fail('ResourceInUse', { resource: 'subnet', id: subnetId, reason: 'the subnet still holds instances or ENIs' });
     }
     await tx.deleteSubnet(subnetId);

@@ -75,7 +75,12 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
   SubnetQuotaExceeded: (d) => client('SubnetLimitExceeded', `The number of subnets in ${d.vpcId} has reached the quota (${d.limit}).`),
   EniQuotaPerVpcExceeded: (d) => client('NetworkInterfaceLimitExceeded', `The number of ENIs in ${d.vpcId} has reached the quota (${d.limit}).`),
   EniAlreadyAttached: (d) => client('InvalidNetworkInterface.AlreadyAssociated', `The ENI ${d.eniId} is already attached to ${d.instanceId}.`),
-  EniNotAttached: (d) => client('InvalidNetworkInterface.NotAttached', `The ENI ${d.eniId} is not attached to ${d.instanceId}.`),
+  // An ENI already on the destination of a migrate is also "not on the source"; spec §4.4 answers the
+  // more specific AlreadyAssociated, which the seed lists for Migrate.
+  EniNotAttached: (d) =>
+    d.onDestination
+      ? client('InvalidNetworkInterface.AlreadyAssociated', `The ENI ${d.eniId} is already attached to ${d.onDestination}.`)
+      : client('InvalidNetworkInterface.NotAttached', `The ENI ${d.eniId} is not attached to ${d.instanceId}.`),
   PrimaryEniImmutable: (d, action) =>
     action === 'DeleteNetworkInterface'
       ? client('InvalidNetworkInterface.CanNotDelete', `The ENI ${d.eniId} is a primary ENI and cannot be deleted.`)

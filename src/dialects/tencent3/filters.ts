@@ -15,7 +15,7 @@
  */
 import type { Eni, Instance, Tag, Vpc } from '../../core/model.ts';
 import type { SubnetView } from '../../core/ops/network.ts';
-import { MAX_STORE_VALUES, type EniField } from '../../store/repository.ts';
+import { MAX_STORE_VALUES, type EniField } from '../../core/ports/repo.ts';
 import { BEIJING_OFFSET_MS, beijingTime, eniType, instanceUuid } from './shapes.ts';
 import { TcError } from './tcError.ts';
 

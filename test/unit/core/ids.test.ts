@@ -81,3 +81,24 @@ test('isId checks prefix, separator, length and alphabet exactly', () => {
   assert.equal(isId('eni', 'eni-f1xjkw1b\n'), false);
   assert.equal(isId('port', 'port-abcde12345'), false, 'default length is 8');
 });
+
+test('text draws only from its alphabet, every character of it; int stays in [min, max) and reaches both ends', () => {
+  for (const ids of [randomIdSource(), seededIdSource(7)]) {
+    const hex = ids.text('0123456789ABCDEF', 4000);
+    assert.match(hex, /^[0-9A-F]{4000}$/);
+    assert.equal(new Set(hex).size, 16);
+    assert.equal(ids.text('ab', 0), '');
+    const seen = new Set<number>();
+    for (let i = 0; i < 2000; i++) {
+      const n = ids.int(1, 255);
+      assert.ok(Number.isInteger(n) && n >= 1 && n < 255, String(n));
+      seen.add(n);
+    }
+    assert.ok(seen.has(1) && seen.has(254), 'both ends drawn');
+    const uin = ids.int(1_000_000_000, 9_999_999_999);
+    assert.equal(String(uin).length, 10);
+    assert.throws(() => ids.int(5, 5));
+    assert.throws(() => ids.text('', 3));
+  }
+  assert.equal(seededIdSource(3).text('xyz', 20), seededIdSource(3).text('xyz', 20));
+});

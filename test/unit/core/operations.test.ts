@@ -18,7 +18,7 @@ import { createSubnet, createVpc } from '../../../src/core/ops/network.ts';
 import { getTask } from '../../../src/core/ops/tasks.ts';
 import type { Driver, Effect } from '../../../src/dataplane/driver.ts';
 import { SimDriver, type FaultRates } from '../../../src/dataplane/sim.ts';
-import type { Store } from '../../../src/store/store.ts';
+import type { Store } from '../../../src/core/ports/repo.ts';
 import { TaskEngine } from '../../../src/tasks/engine.ts';
 import { parseLatency } from '../../../src/tasks/timing.ts';
 import { freshStore, skipUnless, STORE_KINDS, type StoreKind } from '../../support/stores.ts';

@@ -22,7 +22,7 @@ import {
   requireSubnetInVpc,
   requireUnattached,
 } from '../../../src/core/rules.ts';
-import type { Repo } from '../../../src/store/repository.ts';
+import type { Repo } from '../../../src/core/ports/repo.ts';
 
 const eni = (over: Partial<Eni> = {}): Eni => ({
   id: 'eni-11111111',

@@ -2,7 +2,7 @@
 import { fail } from '../../../core/errors.ts';
 import { createEips, deleteEip, disassociateEip, associateEip, listEips } from '../../../core/ops/eips.ts';
 import { assignIps, createEni, deleteEni, listEnis, modifyEni, unassignIps } from '../../../core/ops/enis.ts';
-import { MAX_STORE_VALUES } from '../../../store/repository.ts';
+import { MAX_STORE_VALUES } from '../../../core/ports/repo.ts';
 import { createSubnet, createVpc, deleteSubnet, deleteVpc, listSubnets, listVpcs } from '../../../core/ops/network.ts';
 import { filterMap, jd, jdAction, jdPage, listQuery, type JdContext } from '../action.ts';
 import { invalidArgument } from '../jdError.ts';

@@ -8,7 +8,6 @@ import {
   listEnis,
   migrateEni,
   migrateIp,
-  requireEnisInVpc,
   unassignIps,
 } from '../../../core/ops/enis.ts';
 import { listVpcs } from '../../../core/ops/network.ts';
@@ -101,8 +100,7 @@ export const eni2Actions = {
     rate: ENI_RATE,
     params: p2.obj({ vpcId: p2.str(), networkInterfaceId: p2.str() }),
     async run(ctx, p) {
-      await requireEnisInVpc(ctx.core, ctx.scope, p.vpcId, [p.networkInterfaceId]);
-      return taskAnswer(ctx, (await deleteEni(ctx.core, ctx.scope, p.networkInterfaceId, ctx.meta)).taskId);
+      return taskAnswer(ctx, (await deleteEni(ctx.core, ctx.scope, p.networkInterfaceId, ctx.meta, p.vpcId)).taskId);
     },
   }),
   AttachNetworkInterface: action2({
@@ -110,8 +108,7 @@ export const eni2Actions = {
     rate: ENI_RATE,
     params: p2.obj({ vpcId: p2.str(), networkInterfaceId: p2.str(), instanceId: p2.str() }),
     async run(ctx, p) {
-      await requireEnisInVpc(ctx.core, ctx.scope, p.vpcId, [p.networkInterfaceId]);
-      const out = await attachEni(ctx.core, ctx.scope, { eniId: p.networkInterfaceId, instanceId: p.instanceId, attachType: 0 }, ctx.meta);
+      const out = await attachEni(ctx.core, ctx.scope, { eniId: p.networkInterfaceId, instanceId: p.instanceId, attachType: 0, vpcId: p.vpcId }, ctx.meta);
       return taskAnswer(ctx, out.taskId);
     },
   }),
@@ -120,8 +117,7 @@ export const eni2Actions = {
     rate: ENI_RATE,
     params: p2.obj({ vpcId: p2.str(), networkInterfaceId: p2.str(), instanceId: p2.str() }),
     async run(ctx, p) {
-      await requireEnisInVpc(ctx.core, ctx.scope, p.vpcId, [p.networkInterfaceId]);
-      const out = await detachEni(ctx.core, ctx.scope, { eniId: p.networkInterfaceId, instanceId: p.instanceId }, ctx.meta);
+      const out = await detachEni(ctx.core, ctx.scope, { eniId: p.networkInterfaceId, instanceId: p.instanceId, vpcId: p.vpcId }, ctx.meta);
       return taskAnswer(ctx, out.taskId);
     },
   }),
@@ -130,26 +126,12 @@ export const eni2Actions = {
     rate: 20,
     params: p2.obj({ vpcId: p2.str(), networkInterfaceId: p2.str(), oldInstanceId: p2.str(), newInstanceId: p2.str() }),
     async run(ctx, p) {
-      await requireEnisInVpc(ctx.core, ctx.scope, p.vpcId, [p.networkInterfaceId]);
-      let out;
-      try {
-        out = await migrateEni(
-          ctx.core,
-          ctx.scope,
-          { eniId: p.networkInterfaceId, sourceInstanceId: p.oldInstanceId, destinationInstanceId: p.newInstanceId, attachType: 0 },
-          ctx.meta,
-        );
-      } catch (e) {
-        // An ENI already on newInstanceId is also "not on oldInstanceId"; spec §4.4 answers the more
-        // specific AlreadyAssociated, which the seed lists for Migrate.
-        if (isDomainError(e) && e.kind === 'EniNotAttached') {
-          const [eni] = await listEnis(ctx.core, ctx.scope, { ids: [p.networkInterfaceId] });
-          if (eni && (eni.instanceId ?? eni.targetInstanceId) === p.newInstanceId) {
-            fail('EniAlreadyAttached', { eniId: eni.id, instanceId: p.newInstanceId });
-          }
-        }
-        throw e;
-      }
+      const out = await migrateEni(
+        ctx.core,
+        ctx.scope,
+        { eniId: p.networkInterfaceId, sourceInstanceId: p.oldInstanceId, destinationInstanceId: p.newInstanceId, attachType: 0, vpcId: p.vpcId },
+        ctx.meta,
+      );
       return taskAnswer(ctx, out.taskId);
     },
   }),
@@ -166,7 +148,6 @@ export const eni2Actions = {
       if (!p.privateIpAddressSet?.length && !p.secondaryPrivateIpAddressCount) {
         throw PUBLIC.invalidParameter('(privateIpAddressSet, secondaryPrivateIpAddressCount) one of the two is required.');
       }
-      await requireEnisInVpc(ctx.core, ctx.scope, p.vpcId, [p.networkInterfaceId]);
       const out = await assignIps(
         ctx.core,
         ctx.scope,
@@ -174,6 +155,7 @@ export const eni2Actions = {
           eniId: p.networkInterfaceId,
           addresses: p.privateIpAddressSet?.map((i) => ({ address: i.privateIpAddress, primary: i.primary })),
           secondaryCount: p.secondaryPrivateIpAddressCount,
+          vpcId: p.vpcId,
         },
         ctx.meta,
       );
@@ -186,8 +168,7 @@ export const eni2Actions = {
     params: p2.obj({ vpcId: p2.str(), networkInterfaceId: p2.str(), privateIpAddress: p2.list(p2.str()) }),
     async run(ctx, p) {
       if (!p.privateIpAddress.length) throw PUBLIC.invalidParameter('(privateIpAddress) at least one address is required.');
-      await requireEnisInVpc(ctx.core, ctx.scope, p.vpcId, [p.networkInterfaceId]);
-      return taskAnswer(ctx, (await unassignIps(ctx.core, ctx.scope, { eniId: p.networkInterfaceId, addresses: p.privateIpAddress }, ctx.meta)).taskId);
+      return taskAnswer(ctx, (await unassignIps(ctx.core, ctx.scope, { eniId: p.networkInterfaceId, addresses: p.privateIpAddress, vpcId: p.vpcId }, ctx.meta)).taskId);
     },
   }),
   MigratePrivateIpAddress: action2({
@@ -195,11 +176,10 @@ export const eni2Actions = {
     rate: 20,
     params: p2.obj({ vpcId: p2.str(), privateIpAddress: p2.str(), oldNetworkInterfaceId: p2.str(), newNetworkInterfaceId: p2.str() }),
     async run(ctx, p) {
-      await requireEnisInVpc(ctx.core, ctx.scope, p.vpcId, [p.oldNetworkInterfaceId, p.newNetworkInterfaceId]);
       const out = await migrateIp(
         ctx.core,
         ctx.scope,
-        { sourceEniId: p.oldNetworkInterfaceId, destinationEniId: p.newNetworkInterfaceId, address: p.privateIpAddress },
+        { sourceEniId: p.oldNetworkInterfaceId, destinationEniId: p.newNetworkInterfaceId, address: p.privateIpAddress, vpcId: p.vpcId },
         ctx.meta,
       );
       return taskAnswer(ctx, out.taskId);

@@ -1,0 +1,164 @@
+/**
+ * What core needs from a store, declared by core and split by aggregate; `src/store` implements it
+ * for SQLite and PostgreSQL. A Repo is bound to one open transaction (or, for Store.peek(), to a
+ * connection outside any: then each statement stands alone). Locks are no-ops where the database
+ * serialises writers itself.
+ */
+import type { Account, ApiKey, AuditEntry, ElasticIp, Eni, Instance, PrivateIp, Scope, Subnet, Task, Vpc } from '../model.ts';
+
+export interface AccountRepo {
+  insertAccount(a: Account): Promise<void>;
+  getAccount(id: string): Promise<Account | undefined>;
+  listAccounts(): Promise<Account[]>;
+  /** False when there is no such account. */
+  setAccountStatus(id: string, status: Account['status']): Promise<boolean>;
+  insertKey(k: ApiKey): Promise<void>;
+  getKey(secretId: string): Promise<ApiKey | undefined>;
+  getKeyAndAccount(secretId: string): Promise<{ key: ApiKey; account: Account } | undefined>;
+  listKeys(accountId: string): Promise<ApiKey[]>;
+  setKeyStatus(secretId: string, status: ApiKey['status']): Promise<void>;
+}
+
+export interface AuditRepo {
+  insertAudit(e: AuditEntry): Promise<void>;
+  listAudit(q: { accountId?: string; since?: number; limit?: number }): Promise<AuditEntry[]>;
+}
+
+/** Where a count looks: the resources of one VPC or of one subnet. */
+export type Container = 'vpc' | 'subnet';
+
+export interface NetworkRepo {
+  insertVpc(v: Vpc): Promise<void>;
+  getVpc(scope: Scope, id: string): Promise<Vpc | undefined>;
+  listVpcs(scope: Scope): Promise<Vpc[]>;
+  deleteVpc(id: string): Promise<void>;
+  insertSubnet(s: Subnet): Promise<void>;
+  getSubnet(scope: Scope, id: string): Promise<Subnet | undefined>;
+  listSubnets(scope: Scope, vpcId?: string): Promise<Subnet[]>;
+  deleteSubnet(id: string): Promise<void>;
+  /** Serialises address allocation in one subnet (two writers would both see an address free). */
+  lockSubnet(id: string): Promise<void>;
+}
+
+export interface InstanceRepo {
+  insertInstance(i: Instance): Promise<void>;
+  getInstance(scope: Scope, id: string): Promise<Instance | undefined>;
+  listInstances(scope: Scope, ids?: string[]): Promise<Instance[]>;
+  updateInstance(i: Instance): Promise<void>;
+  deleteInstance(id: string): Promise<void>;
+  countInstancesIn(container: Container, id: string): Promise<number>;
+}
+
+/** ENI fields the store can match: `shownInstanceId` is the attached instance, or the one arriving. */
+export type EniField = 'id' | 'vpcId' | 'subnetId' | 'instanceId' | 'shownInstanceId';
+
+export interface EniQuery {
+  ids?: string[];
+  vpcId?: string;
+  subnetId?: string;
+  instanceId?: string;
+  /** More conditions, all of which must hold: the field is one of the values. */
+  where?: Array<{ field: EniField; anyOf: readonly string[] }>;
+  /** Creation order, then id; `offset` ENIs skipped, at most `limit` returned. */
+  page?: { offset: number; limit: number };
+}
+
+/**
+ * How many filter values one query may hand the store: each is a bound parameter, and the databases
+ * cap those (SQLite 32,766, PostgreSQL 65,535) while the APIs cap neither filters nor values.
+ * Callers evaluate filters beyond this budget in memory instead.
+ */
+export const MAX_STORE_VALUES = 200;
+
+export interface EniRepo {
+  insertEni(e: Eni): Promise<void>;
+  getEni(scope: Scope, id: string): Promise<Eni | undefined>;
+  listEnis(scope: Scope, query?: EniQuery): Promise<Eni[]>;
+  countEnis(scope: Scope, query?: EniQuery): Promise<number>;
+  updateEni(e: Eni): Promise<void>;
+  deleteEni(id: string): Promise<void>;
+  countEnisIn(container: Container, id: string): Promise<number>;
+  countEnisOn(instanceId: string, attachType: number): Promise<number>;
+  /** ENIs attached to, or arriving at, the instance. */
+  enisLinkedTo(instanceId: string): Promise<string[]>;
+  usedDeviceIndexes(instanceId: string): Promise<number[]>;
+  macExists(mac: string): Promise<boolean>;
+  /** True when the id exists under another account (the API answers "not found" all the same). */
+  eniOwnedElsewhere(id: string, accountId: string): Promise<boolean>;
+  usedAddresses(subnetId: string): Promise<string[]>;
+  insertIps(ips: PrivateIp[]): Promise<void>;
+  setIpState(subnetId: string, addresses: string[], state: PrivateIp['state']): Promise<void>;
+  moveIp(subnetId: string, address: string, eniId: string, state: PrivateIp['state']): Promise<void>;
+  deleteIps(subnetId: string, addresses: string[]): Promise<void>;
+  insertEip(e: ElasticIp): Promise<void>;
+  listEips(scope: Scope, ids?: string[]): Promise<ElasticIp[]>;
+  eipsOfEni(eniId: string): Promise<ElasticIp[]>;
+  updateEip(e: ElasticIp): Promise<void>;
+  deleteEip(id: string): Promise<void>;
+  eipAddressTaken(address: string): Promise<boolean>;
+  unbindEipsOf(eniId: string, addresses?: string[]): Promise<void>;
+  /** Holds an elastic IP while a request reads and changes its binding. */
+  lockEip(id: string): Promise<void>;
+}
+
+export interface TaskRepo {
+  insertTask(t: Omit<Task, 'seq'>): Promise<Task>;
+  getTask(id: string): Promise<Task | undefined>;
+  getTaskBySeq(seq: number): Promise<Task | undefined>;
+  runningTaskFor(resourceId: string): Promise<Task | undefined>;
+  claimDueTasks(now: number, owner: string, leaseMs: number, limit: number): Promise<Task[]>;
+  renewLease(id: string, owner: string, until: number): Promise<void>;
+  nextDueAt(): Promise<number | undefined>;
+  finishTask(id: string, status: 'SUCCESS' | 'FAILED', now: number, error?: { code: string; message: string }): Promise<void>;
+  releaseAllLeases(): Promise<number>;
+  releaseLeasesOf(owner: string): Promise<void>;
+  countTasks(status: Task['status']): Promise<number>;
+  /** Holds a task row while it is being finished, so a node reclaiming it skips it meanwhile. */
+  lockTask(id: string): Promise<void>;
+}
+
+export interface IdempotencyRecord {
+  accountId: string;
+  action: string;
+  token: string;
+  paramsHash: string;
+  result: unknown;
+  taskId: string | null;
+  createdAt: number;
+}
+
+export interface IdempotencyRepo {
+  getIdempotency(accountId: string, action: string, token: string): Promise<IdempotencyRecord | undefined>;
+  putIdempotency(rec: IdempotencyRecord): Promise<void>;
+}
+
+/** Loading a world in bulk (seeds, benchmarks): one statement per table. */
+export interface BulkRepo {
+  insertMany(r: { vpcs?: Vpc[]; subnets?: Subnet[]; instances?: Instance[]; enis?: Eni[] }): Promise<void>;
+}
+
+export interface Repo extends AccountRepo, AuditRepo, NetworkRepo, InstanceRepo, EniRepo, TaskRepo, IdempotencyRepo, BulkRepo {
+  /**
+   * Locks the rows an operation will change, always instances before ENIs and each sorted by id,
+   * so that two operations can never wait on each other in opposite orders.
+   */
+  lock(ids: { instances?: string[]; enis?: string[] }): Promise<void>;
+}
+
+/** Transactions over a Repo. */
+export interface Store {
+  /** 'sqlite' is one process's file; 'postgres' may be shared by a cell of nodes. */
+  readonly kind: 'sqlite' | 'postgres';
+  /** A consistent read; no writes may happen inside. */
+  read<T>(fn: (tx: Repo) => Promise<T>): Promise<T>;
+  /**
+   * A read of exactly one statement, which is consistent by itself: no transaction is opened around
+   * it. Anything that reads twice and needs both answers to agree uses read().
+   */
+  peek<T>(fn: (tx: Repo) => Promise<T>): Promise<T>;
+  /** One atomic write transaction: all of fn's changes commit together or none do. */
+  write<T>(fn: (tx: Repo) => Promise<T>): Promise<T>;
+  /** Cheap liveness probe for /healthz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
