@@ -8,7 +8,8 @@ import { secretBoxFromEnv, type SecretBox } from './auth/secrets.ts';
 import { ReplayCache } from './auth/replayCache.ts';
 import { loadCatalog } from './core/catalog.ts';
 import { systemClock, type Clock } from './core/clock.ts';
-import { defaultLimits, type Core } from './core/context.ts';
+import { coreApi } from './core/api.ts';
+import { defaultLimits, type CoreContext } from './core/context.ts';
 import { randomIdSource } from './core/ids.ts';
 import { createAccount } from './core/ops/accounts.ts';
 import { SimDriver, parseFaults } from './dataplane/sim.ts';
@@ -40,7 +41,7 @@ export interface ServeConfig {
 export interface RunningNode {
   url: string;
   port: number;
-  core: Core;
+  core: CoreContext;
   engine: TaskEngine;
   logger: Logger;
   close(): Promise<void>;
@@ -68,7 +69,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     leaseMs: cfg.leaseMs,
     log: (level, msg, data) => logger[level](data ?? {}, msg),
   });
-  const core: Core = { store, clock, ids: randomIdSource(), catalog, limits: defaultLimits, timing, notify: () => engine.wake() };
+  const core: CoreContext = { store, clock, ids: randomIdSource(), catalog, limits: defaultLimits, timing, notify: () => engine.wake() };
 
   if (store.kind === 'sqlite') {
     // One embedded store has one server: any lease in it belonged to a process that is gone.
@@ -83,7 +84,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
 
   // One limiter and one replay cache for the node: keys carry the dialect, so they never collide.
   const common = {
-    core,
+    core: coreApi(core),
     rateLimiter: shared?.limiter ?? (cfg.rateLimit ? new FixedWindowRateLimiter(clock) : undefined),
     // Twice the widest signature window (JD Cloud: ±15 min), so a replay is caught across it.
     replay: new ReplayCache(clock, 2 * 15 * 60_000),
@@ -114,7 +115,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
 }
 
 /** On first start, one account so that `npm start` is usable at once; its keys go to a private file. */
-async function ensureDefaultAccount(core: Core, secrets: SecretBox, db: string, logger: Logger): Promise<void> {
+async function ensureDefaultAccount(core: CoreContext, secrets: SecretBox, db: string, logger: Logger): Promise<void> {
   const any = await core.store.read(async (tx) => (await tx.listAccounts()).length > 0);
   if (any) return;
   const { account, key } = await createAccount({ ...core, seal: secrets.seal }, 'tencent', 'default');

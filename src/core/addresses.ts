@@ -3,7 +3,7 @@ import { fail } from './errors.ts';
 import { allocateIps, checkRequestedIp, formatIpv4, parseCidr, parseIpv4, usableCount } from './ipam.ts';
 import type { IpState, PrivateIp, Subnet } from './model.ts';
 import type { Repo } from './ports/repo.ts';
-import type { Core } from './context.ts';
+import type { CoreContext } from './context.ts';
 import { policyOf } from './naming.ts';
 import type { Provider } from './model.ts';
 
@@ -27,7 +27,7 @@ export interface AddressPlan {
  * extra ones. Must run inside the write transaction that inserts them, so the "free" it sees holds.
  */
 export async function allocateAddresses(
-  core: Pick<Core, 'catalog'>,
+  core: Pick<CoreContext, 'catalog'>,
   provider: Provider,
   tx: Repo,
   subnet: Subnet,
@@ -65,7 +65,7 @@ function ipRecord(subnetId: string, address: string, eniId: string, primary: boo
   return { subnetId, address, eniId, primary, state: plan.state, description, qosLevel: plan.qosLevel };
 }
 
-export async function freeAddressCount(core: Pick<Core, 'catalog'>, provider: Provider, tx: Repo, subnet: Subnet): Promise<number> {
+export async function freeAddressCount(core: Pick<CoreContext, 'catalog'>, provider: Provider, tx: Repo, subnet: Subnet): Promise<number> {
   const reserved = policyOf(core, provider).reservedAfterNetwork;
   return usableCount(parseCidr(subnet.cidr)!, reserved) - (await tx.usedAddresses(subnet.id)).length;
 }

@@ -29,7 +29,7 @@ export interface TaskTiming {
   dueAt(kind: TaskKind, now: number): number;
 }
 
-export interface Core {
+export interface CoreContext {
   store: Store;
   clock: Clock;
   ids: IdSource;

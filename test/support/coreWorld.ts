@@ -1,11 +1,11 @@
 /**
- * A Core built by hand for one provider, on one store kind, with a FakeClock and a TaskEngine that
+ * A CoreContext built by hand for one provider, on one store kind, with a FakeClock and a TaskEngine that
  * runs only when a test calls tick(): every transitional state is observable and nothing sleeps.
  */
 import assert from 'node:assert/strict';
 import { loadCatalog } from '../../src/core/catalog.ts';
 import { FakeClock } from '../../src/core/clock.ts';
-import { defaultLimits, type Core, type RequestMeta } from '../../src/core/context.ts';
+import { defaultLimits, type CoreContext, type RequestMeta } from '../../src/core/context.ts';
 import { DomainError, type DomainErrorData, type DomainErrorKind } from '../../src/core/errors.ts';
 import { seededIdSource, seededRandom } from '../../src/core/ids.ts';
 import type { Eni, Instance, Provider, Scope } from '../../src/core/model.ts';
@@ -32,7 +32,7 @@ export const PLACES = {
 export interface CoreWorld {
   store: Store;
   clock: FakeClock;
-  core: Core;
+  core: CoreContext;
   provider: Provider;
   scope: Scope;
   place: (typeof PLACES)[Provider];
@@ -54,7 +54,7 @@ export async function coreWorld(kind: StoreKind, provider: Provider, seed = 1, f
   const { store, cleanup } = await freshStore(kind);
   const clock = new FakeClock();
   const ids = seededIdSource(seed);
-  const core: Core = { store, clock, ids, catalog: loadCatalog(), limits: defaultLimits, timing: parseLatency(String(LATENCY)), notify() {} };
+  const core: CoreContext = { store, clock, ids, catalog: loadCatalog(), limits: defaultLimits, timing: parseLatency(String(LATENCY)), notify() {} };
   const place = PLACES[provider];
   const { account } = await createAccount({ store, clock, ids }, provider, `${provider}-test`);
   const scope: Scope = { accountId: account.id, provider, region: place.region };

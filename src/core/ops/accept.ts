@@ -2,12 +2,12 @@
  * Step 1 of the async contract: inside the API transaction, record the task that the engine will
  * finish. The task id is the request id the vendor answers with, so clients can poll it.
  */
-import type { Core, RequestMeta } from '../context.ts';
+import type { CoreContext, RequestMeta } from '../context.ts';
 import type { Scope, Task, TaskKind } from '../model.ts';
 import type { Repo } from '../ports/repo.ts';
 
 export async function accept(
-  core: Core,
+  core: CoreContext,
   tx: Repo,
   scope: Scope,
   meta: RequestMeta,

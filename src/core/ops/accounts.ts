@@ -4,6 +4,7 @@ import type { Store } from '../ports/repo.ts';
 import type { Clock } from '../clock.ts';
 import type { IdSource } from '../ids.ts';
 import { fail } from '../errors.ts';
+import type { CoreContext } from '../context.ts';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const HEX = '0123456789ABCDEF';
@@ -80,4 +81,15 @@ export async function rotateKey(deps: AccountDeps, accountId: string): Promise<A
     await tx.insertKey({ ...key, secretKey: deps.seal ? deps.seal(key.secretKey) : key.secretKey });
     return key;
   });
+}
+
+/**
+ * The key and its account, when both are enabled (the secret still sealed): the lookup every signed
+ * request makes, one statement, read at once by every node so a disabled or rotated key takes effect.
+ */
+export async function keyAndAccount(core: Pick<CoreContext, 'store'>, secretId: string): Promise<{ key: ApiKey; account: Account } | undefined> {
+  // No key id holds a NUL, and PostgreSQL text cannot: such a lookup would fail, not miss.
+  if (secretId.includes('\u0000')) return undefined;
+  const pair = await core.store.peek((tx) => tx.getKeyAndAccount(secretId));
+  return pair && pair.key.status === 'enabled' && pair.account.status === 'enabled' ? pair : undefined;
 }

@@ -2,7 +2,7 @@
  * Elastic IPs: only as much as the attach rule needs (JD Cloud spec §4.18). A public address is
  * bound to one private IP of one ENI; an address tied to a zone only to an ENI of that zone's instances.
  */
-import type { Core } from '../context.ts';
+import type { CoreContext } from '../context.ts';
 import { fail } from '../errors.ts';
 import type { ElasticIp, Eni, Scope } from '../model.ts';
 import { newId } from '../naming.ts';
@@ -21,11 +21,11 @@ export interface CreateEipsInput {
 }
 
 /** A documentation-range public block, so an emulated address can never be mistaken for a real one. */
-function randomPublicAddress(core: Core): string {
+function randomPublicAddress(core: CoreContext): string {
   return `198.18.${core.ids.int(0, 256)}.${core.ids.int(1, 255)}`;
 }
 
-export async function createEips(core: Core, scope: Scope, input: CreateEipsInput): Promise<ElasticIp[]> {
+export async function createEips(core: CoreContext, scope: Scope, input: CreateEipsInput): Promise<ElasticIp[]> {
   const az = input.az ?? '';
   if (az !== '') {
     const zone = findZone(core.catalog, scope.provider, az);
@@ -57,7 +57,7 @@ export async function createEips(core: Core, scope: Scope, input: CreateEipsInpu
   });
 }
 
-export async function listEips(core: Core, scope: Scope, ids?: string[]): Promise<ElasticIp[]> {
+export async function listEips(core: CoreContext, scope: Scope, ids?: string[]): Promise<ElasticIp[]> {
   return core.store.read((tx) => tx.listEips(scope, ids));
 }
 
@@ -71,7 +71,7 @@ async function mustGetEip(tx: Repo, scope: Scope, ref: { id?: string; address?: 
   return eip ?? notFound();
 }
 
-export async function deleteEip(core: Core, scope: Scope, id: string): Promise<void> {
+export async function deleteEip(core: CoreContext, scope: Scope, id: string): Promise<void> {
   await core.store.write(async (tx) => {
     const eip = await mustGetEip(tx, scope, { id });
     if (eip.eniId) fail('ResourceInUse', { resource: 'eip', id, reason: `it is associated with ${eip.eniId}` });
@@ -87,7 +87,7 @@ export interface AssociateInput {
 }
 
 /** Binds an EIP to an ENI's private IP, checking the zone rule against the instance it is on. */
-export async function associateEip(core: Core, scope: Scope, eniId: string, input: AssociateInput): Promise<void> {
+export async function associateEip(core: CoreContext, scope: Scope, eniId: string, input: AssociateInput): Promise<void> {
   await core.store.write(async (tx) => {
     await tx.lock({ enis: [eniId] });
     await bind(tx, scope, await mustGetEni(tx, scope, eniId), input);
@@ -95,7 +95,7 @@ export async function associateEip(core: Core, scope: Scope, eniId: string, inpu
 }
 
 /** The instance form (JD vm associateElasticIp): only the primary ENI's primary IP. */
-export async function associateEipToInstance(core: Core, scope: Scope, instanceId: string, input: AssociateInput): Promise<void> {
+export async function associateEipToInstance(core: CoreContext, scope: Scope, instanceId: string, input: AssociateInput): Promise<void> {
   await core.store.write(async (tx) => {
     await tx.lock({ instances: [instanceId] });
     const instance = await mustGetInstance(tx, scope, instanceId);
@@ -120,7 +120,7 @@ async function bind(tx: Repo, scope: Scope, eni: Eni, input: AssociateInput): Pr
   await tx.updateEip({ ...eip, eniId: eni.id, privateIp: ip.address });
 }
 
-export async function disassociateEip(core: Core, scope: Scope, eniId: string, ref: { eipId?: string; address?: string }): Promise<void> {
+export async function disassociateEip(core: CoreContext, scope: Scope, eniId: string, ref: { eipId?: string; address?: string }): Promise<void> {
   await core.store.write(async (tx) => {
     const eni = await mustGetEni(tx, scope, eniId);
     const eip = await mustGetEip(tx, scope, { id: ref.eipId, address: ref.address });

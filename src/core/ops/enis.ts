@@ -1,6 +1,6 @@
 /** ENI operations. The asynchronous ones move the ENI into a transitional state and accept a task. */
 import { findInstanceType, type InstanceTypeInfo } from '../catalog.ts';
-import type { Core, RequestMeta } from '../context.ts';
+import type { CoreContext, RequestMeta } from '../context.ts';
 import { fail } from '../errors.ts';
 import { once } from '../idempotency.ts';
 import type { AttachType, Eni, Instance, Scope, Tag, Vpc } from '../model.ts';
@@ -47,13 +47,13 @@ export interface AcceptedEni {
 }
 
 /** An ENI's name and description, by its provider's rules. */
-function requireEniTexts(core: Core, scope: Scope, input: { name?: string; description?: string }): void {
+function requireEniTexts(core: CoreContext, scope: Scope, input: { name?: string; description?: string }): void {
   const { text } = policyOf(core, scope.provider);
   requireText('eni.name', input.name, text['eni.name']);
   requireText('eni.description', input.description, text['eni.description']);
 }
 
-export async function createEni(core: Core, scope: Scope, input: CreateEniInput, meta: RequestMeta): Promise<AcceptedEni & { replayed: boolean }> {
+export async function createEni(core: CoreContext, scope: Scope, input: CreateEniInput, meta: RequestMeta): Promise<AcceptedEni & { replayed: boolean }> {
   requireEniTexts(core, scope, input);
   const addresses = input.addresses ?? [];
   if (addresses.length > core.limits.ipsPerCall) fail('InvalidValue', { field: 'eni.addresses', reason: 'limitExceeded' });
@@ -132,7 +132,7 @@ export async function createEni(core: Core, scope: Scope, input: CreateEniInput,
 }
 
 /** `vpcId`: the VPC the caller names (API 2.0), which must hold the ENI. */
-export async function deleteEni(core: Core, scope: Scope, eniId: string, meta: RequestMeta, vpcId?: string): Promise<{ taskId: string }> {
+export async function deleteEni(core: CoreContext, scope: Scope, eniId: string, meta: RequestMeta, vpcId?: string): Promise<{ taskId: string }> {
   const out = await core.store.write(async (tx) => {
     await tx.lock({ enis: [eniId] });
     const eni = await mustGetEni(tx, scope, eniId, vpcId);
@@ -157,7 +157,7 @@ export interface ModifyEniInput {
   trunking?: boolean;
 }
 
-export async function modifyEni(core: Core, scope: Scope, input: ModifyEniInput): Promise<void> {
+export async function modifyEni(core: CoreContext, scope: Scope, input: ModifyEniInput): Promise<void> {
   requireEniTexts(core, scope, input);
   await core.store.write(async (tx) => {
     await tx.lock({ enis: [input.eniId] });
@@ -182,7 +182,7 @@ export interface AttachInput {
   vpcId?: string;
 }
 
-export async function attachEni(core: Core, scope: Scope, input: AttachInput, meta: RequestMeta): Promise<{ taskId: string; replayed: boolean }> {
+export async function attachEni(core: CoreContext, scope: Scope, input: AttachInput, meta: RequestMeta): Promise<{ taskId: string; replayed: boolean }> {
   const out = await core.store.write(async (tx) => {
     await tx.lock({ instances: [input.instanceId], enis: [input.eniId] });
     return once(tx, scope, 'AttachNetworkInterface', meta.clientToken, input, core.clock.now(), async () => {
@@ -209,7 +209,7 @@ export async function attachEni(core: Core, scope: Scope, input: AttachInput, me
 }
 
 export async function detachEni(
-  core: Core,
+  core: CoreContext,
   scope: Scope,
   input: { eniId: string; instanceId: string; vpcId?: string },
   meta: RequestMeta,
@@ -242,7 +242,7 @@ export interface MigrateInput {
   vpcId?: string;
 }
 
-export async function migrateEni(core: Core, scope: Scope, input: MigrateInput, meta: RequestMeta): Promise<{ taskId: string }> {
+export async function migrateEni(core: CoreContext, scope: Scope, input: MigrateInput, meta: RequestMeta): Promise<{ taskId: string }> {
   const task = await core.store.write(async (tx) => {
     await tx.lock({ instances: [input.sourceInstanceId, input.destinationInstanceId], enis: [input.eniId] });
     const eni = await mustGetEni(tx, scope, input.eniId, input.vpcId);
@@ -285,7 +285,7 @@ export interface AssignIpsInput {
   vpcId?: string;
 }
 
-export async function assignIps(core: Core, scope: Scope, input: AssignIpsInput, meta: RequestMeta): Promise<{ taskId: string; ips: Eni['ips']; replayed: boolean }> {
+export async function assignIps(core: CoreContext, scope: Scope, input: AssignIpsInput, meta: RequestMeta): Promise<{ taskId: string; ips: Eni['ips']; replayed: boolean }> {
   const addresses = input.addresses ?? [];
   if (addresses.length > core.limits.ipsPerCall) fail('InvalidValue', { field: 'eni.addresses', reason: 'limitExceeded' });
   const out = await core.store.write(async (tx) => {
@@ -314,7 +314,7 @@ export async function assignIps(core: Core, scope: Scope, input: AssignIpsInput,
 }
 
 export async function unassignIps(
-  core: Core,
+  core: CoreContext,
   scope: Scope,
   input: { eniId: string; addresses: string[]; instanceId?: string; vpcId?: string },
   meta: RequestMeta,
@@ -339,7 +339,7 @@ export async function unassignIps(
 }
 
 export async function migrateIp(
-  core: Core,
+  core: CoreContext,
   scope: Scope,
   input: { sourceEniId: string; destinationEniId: string; address: string; vpcId?: string },
   meta: RequestMeta,
@@ -382,7 +382,7 @@ export interface EniLimits {
 }
 
 /** DescribeNetworkInterfaceLimit: an instance's quotas, or for an ENI id only its IP quota. */
-export async function eniLimits(core: Core, scope: Scope, id: string, kind: 'instance' | 'eni'): Promise<EniLimits> {
+export async function eniLimits(core: CoreContext, scope: Scope, id: string, kind: 'instance' | 'eni'): Promise<EniLimits> {
   return core.store.read(async (tx) => {
     if (kind === 'eni') {
       const eni = await mustGetEni(tx, scope, id);
@@ -403,12 +403,12 @@ export async function eniLimits(core: Core, scope: Scope, id: string, kind: 'ins
 }
 
 /** The ENIs matching the query; one statement, so no transaction is needed around it. */
-export async function listEnis(core: Core, scope: Scope, query: EniQuery = {}): Promise<Eni[]> {
+export async function listEnis(core: CoreContext, scope: Scope, query: EniQuery = {}): Promise<Eni[]> {
   return core.store.peek((tx) => tx.listEnis(scope, query));
 }
 
 /** One page of the ENIs matching the query, and how many match in all, from one consistent read. */
-export async function pageEnis(core: Core, scope: Scope, query: EniQuery, page: { offset: number; limit: number }): Promise<{ total: number; enis: Eni[] }> {
+export async function pageEnis(core: CoreContext, scope: Scope, query: EniQuery, page: { offset: number; limit: number }): Promise<{ total: number; enis: Eni[] }> {
   return core.store.read(async (tx) => {
     const total = await tx.countEnis(scope, query);
     const enis = total > page.offset && page.limit > 0 ? await tx.listEnis(scope, { ...query, page }) : [];
@@ -420,7 +420,7 @@ export async function pageEnis(core: Core, scope: Scope, query: EniQuery, page: 
 
 /** The rules every path that brings an ENI onto an instance (attach, migrate) must pass. */
 async function requireCanReceive(
-  core: Core,
+  core: CoreContext,
   tx: Repo,
   scope: Scope,
   eni: Eni,
@@ -441,7 +441,7 @@ async function requireCanReceive(
  * does not exist yet): its state and tasks, the ENI's VPC and zone, its type and its ENI quota.
  */
 async function requireInstanceCanReceive(
-  core: Core,
+  core: CoreContext,
   tx: Repo,
   scope: Scope,
   eni: Pick<Eni, 'id' | 'vpcId' | 'zone'>,
@@ -482,13 +482,13 @@ export async function mustGetInstance(tx: Repo, scope: Scope, id: string): Promi
   return (await tx.getInstance(scope, id)) ?? fail('NotFound', { resource: 'instance', id });
 }
 
-export function instanceTypeOf(core: Core, scope: Scope, instance: Instance): InstanceTypeInfo {
+export function instanceTypeOf(core: CoreContext, scope: Scope, instance: Instance): InstanceTypeInfo {
   const type = findInstanceType(core.catalog, scope.provider, instance.instanceType);
   if (!type) throw new Error(`instance ${instance.id} has type ${instance.instanceType}, which the catalog no longer lists`);
   return type;
 }
 
-async function ipLimitOf(core: Core, tx: Repo, scope: Scope, eni: Eni): Promise<number> {
+async function ipLimitOf(core: CoreContext, tx: Repo, scope: Scope, eni: Eni): Promise<number> {
   const holder = eni.instanceId ?? eni.targetInstanceId;
   const detached = policyOf(core, scope.provider).ipsPerDetachedEni;
   if (!holder) return detached;
@@ -506,7 +506,7 @@ export function nextDeviceIndex(used: number[]): number {
   return i;
 }
 
-export async function uniqueMac(core: Core, scope: Scope, tx: Repo): Promise<string> {
+export async function uniqueMac(core: CoreContext, scope: Scope, tx: Repo): Promise<string> {
   for (;;) {
     const mac = core.ids.mac(policyOf(core, scope.provider).macPrefix);
     if (!(await tx.macExists(mac))) return mac;
@@ -517,7 +517,7 @@ export async function uniqueMac(core: Core, scope: Scope, tx: Repo): Promise<str
  * Whether attached secondary ENIs go with the instance when it is deleted (JD Cloud
  * modifyInstanceNetworkAttribute). Every ENI named must be a secondary attached to the instance.
  */
-export async function setAutoDelete(core: Core, scope: Scope, instanceId: string, entries: Array<{ eniId: string; autoDelete: boolean }>): Promise<void> {
+export async function setAutoDelete(core: CoreContext, scope: Scope, instanceId: string, entries: Array<{ eniId: string; autoDelete: boolean }>): Promise<void> {
   await core.store.write(async (tx) => {
     await tx.lock({ instances: [instanceId], enis: entries.map((e) => e.eniId) });
     const instance = await mustGetInstance(tx, scope, instanceId);

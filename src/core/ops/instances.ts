@@ -1,6 +1,6 @@
 /** Instances: created with their primary ENI, started, stopped and terminated through tasks. */
 import { findInstanceType, findZone } from '../catalog.ts';
-import type { Core, RequestMeta } from '../context.ts';
+import type { CoreContext, RequestMeta } from '../context.ts';
 import { fail } from '../errors.ts';
 import { once } from '../idempotency.ts';
 import type { Eni, Instance, Scope, Tag } from '../model.ts';
@@ -25,7 +25,7 @@ export interface RunInstancesInput {
   dryRun?: boolean;
 }
 
-export async function runInstances(core: Core, scope: Scope, input: RunInstancesInput, meta: RequestMeta): Promise<{ instanceIds: string[]; taskId: string; replayed: boolean }> {
+export async function runInstances(core: CoreContext, scope: Scope, input: RunInstancesInput, meta: RequestMeta): Promise<{ instanceIds: string[]; taskId: string; replayed: boolean }> {
   const typeName = input.instanceType ?? core.catalog.providers[scope.provider].defaultInstanceType;
   const type = findInstanceType(core.catalog, scope.provider, typeName);
   if (!type) fail('NotFound', { resource: 'instanceType', id: typeName });
@@ -133,7 +133,7 @@ const POWER: Record<'start' | 'stop' | 'terminate', PowerOp> = {
 };
 
 /** Start, stop or terminate a batch: all instances pass every rule or none changes. */
-export async function changePower(core: Core, scope: Scope, op: keyof typeof POWER, instanceIds: string[], meta: RequestMeta): Promise<{ taskId: string }> {
+export async function changePower(core: CoreContext, scope: Scope, op: keyof typeof POWER, instanceIds: string[], meta: RequestMeta): Promise<{ taskId: string }> {
   const spec = POWER[op];
   const task = await core.store.write(async (tx) => {
     await tx.lock({ instances: instanceIds });
@@ -162,7 +162,7 @@ export async function changePower(core: Core, scope: Scope, op: keyof typeof POW
   return { taskId: task.id };
 }
 
-export async function listInstances(core: Core, scope: Scope, ids?: string[]): Promise<Array<Instance & { primaryIps: string[] }>> {
+export async function listInstances(core: CoreContext, scope: Scope, ids?: string[]): Promise<Array<Instance & { primaryIps: string[] }>> {
   return core.store.read(async (tx) => {
     const instances = await tx.listInstances(scope, ids);
     const out = [];

@@ -1,5 +1,5 @@
 /** VPCs and subnets: synchronous operations, each one store transaction. */
-import type { Core, RequestMeta } from '../context.ts';
+import type { CoreContext, RequestMeta } from '../context.ts';
 import { fail } from '../errors.ts';
 import { findZone } from '../catalog.ts';
 import { cidrSize, cidrsOverlap, cidrWithin, isAllowedVpcCidr, parseCidr } from '../ipam.ts';
@@ -23,7 +23,7 @@ export interface CreateVpcInput {
 /** Tencent's default DNS servers for a new VPC (official example). */
 const DEFAULT_DNS = ['183.60.82.98', '183.60.83.1'];
 
-export async function createVpc(core: Core, scope: Scope, input: CreateVpcInput, _meta: RequestMeta): Promise<Vpc & { subnets: SubnetView[] }> {
+export async function createVpc(core: CoreContext, scope: Scope, input: CreateVpcInput, _meta: RequestMeta): Promise<Vpc & { subnets: SubnetView[] }> {
   requireText('vpc.name', input.name, policyOf(core, scope.provider).text['vpc.name']);
   // JD Cloud VPCs may have no CIDR block at all: then only their subnets' blocks are checked.
   const noCidr = input.cidr === '' && policyOf(core, scope.provider).vpcCidrOptional;
@@ -52,7 +52,7 @@ export async function createVpc(core: Core, scope: Scope, input: CreateVpcInput,
   });
 }
 
-export async function deleteVpc(core: Core, scope: Scope, vpcId: string): Promise<void> {
+export async function deleteVpc(core: CoreContext, scope: Scope, vpcId: string): Promise<void> {
   await core.store.write(async (tx) => {
     const vpc = await tx.getVpc(scope, vpcId);
     if (!vpc) fail('NotFound', { resource: 'vpc', id: vpcId });
@@ -79,13 +79,13 @@ export interface SubnetView extends Subnet {
   totalIpCount: number;
 }
 
-export async function createSubnet(core: Core, scope: Scope, input: CreateSubnetInput, meta: RequestMeta): Promise<SubnetView> {
+export async function createSubnet(core: CoreContext, scope: Scope, input: CreateSubnetInput, meta: RequestMeta): Promise<SubnetView> {
   const [subnet] = await createSubnets(core, scope, input.vpcId, [input], meta);
   return subnet!;
 }
 
 /** Several subnets of one VPC at once: all are created or none is. */
-export async function createSubnets(core: Core, scope: Scope, vpcId: string, specs: SubnetSpec[], _meta: RequestMeta): Promise<SubnetView[]> {
+export async function createSubnets(core: CoreContext, scope: Scope, vpcId: string, specs: SubnetSpec[], _meta: RequestMeta): Promise<SubnetView[]> {
   return core.store.write(async (tx) => {
     const vpc = await tx.getVpc(scope, vpcId);
     if (!vpc) fail('NotFound', { resource: 'vpc', id: vpcId });
@@ -94,7 +94,7 @@ export async function createSubnets(core: Core, scope: Scope, vpcId: string, spe
 }
 
 /** The subnet rules (name, mask, zone, inside the VPC, no overlap, quota), checked per subnet in order. */
-async function addSubnets(core: Core, tx: Repo, scope: Scope, vpc: Vpc, specs: SubnetSpec[]): Promise<SubnetView[]> {
+async function addSubnets(core: CoreContext, tx: Repo, scope: Scope, vpc: Vpc, specs: SubnetSpec[]): Promise<SubnetView[]> {
   const out: SubnetView[] = [];
   for (const input of specs) {
     requireText('subnet.name', input.name, policyOf(core, scope.provider).text['subnet.name']);
@@ -136,23 +136,23 @@ async function addSubnets(core: Core, tx: Repo, scope: Scope, vpc: Vpc, specs: S
   return out;
 }
 
-async function withCounts(core: Core, scope: Scope, tx: Repo, s: Subnet): Promise<SubnetView> {
+async function withCounts(core: CoreContext, scope: Scope, tx: Repo, s: Subnet): Promise<SubnetView> {
   const total = cidrSize(parseCidr(s.cidr)!);
   return { ...s, totalIpCount: total, availableIpCount: await freeAddressCount(core, scope.provider, tx, s) };
 }
 
-export async function listSubnets(core: Core, scope: Scope, vpcId?: string): Promise<SubnetView[]> {
+export async function listSubnets(core: CoreContext, scope: Scope, vpcId?: string): Promise<SubnetView[]> {
   return core.store.read(async (tx) => {
     const subnets = await tx.listSubnets(scope, vpcId);
     return Promise.all(subnets.map((s) => withCounts(core, scope, tx, s)));
   });
 }
 
-export async function listVpcs(core: Core, scope: Scope): Promise<Vpc[]> {
+export async function listVpcs(core: CoreContext, scope: Scope): Promise<Vpc[]> {
   return core.store.read((tx) => tx.listVpcs(scope));
 }
 
-export async function deleteSubnet(core: Core, scope: Scope, subnetId: string): Promise<void> {
+export async function deleteSubnet(core: CoreContext, scope: Scope, subnetId: string): Promise<void> {
   await core.store.write(async (tx) => {
     const subnet = await tx.getSubnet(scope, subnetId);
     if (!subnet) fail('NotFound', { resource: 'subnet', id: subnetId });

@@ -1,6 +1,7 @@
 /** A JD Cloud operation as data: its service, method and path, its parameters and the core call. */
 import { z } from 'zod';
-import type { Core, RequestMeta } from '../../core/context.ts';
+import type { Core } from '../../core/api.ts';
+import type { RequestMeta } from '../../core/context.ts';
 import type { Account, Scope } from '../../core/model.ts';
 import { t } from '../shared/params.ts';
 import { invalidArgument } from './jdError.ts';

@@ -4,7 +4,7 @@
  * errors as real HTTP statuses with `error.code` equal to the status (spec §3).
  */
 import { findRegion } from '../../core/catalog.ts';
-import type { Core } from '../../core/context.ts';
+import type { Core } from '../../core/api.ts';
 import { isDomainError } from '../../core/errors.ts';
 import { findCredential } from '../../auth/keys.ts';
 import { parseJdDatetime } from '../../auth/jdcloud2.ts';
@@ -76,7 +76,7 @@ export class JdcloudDialect implements Dialect {
       const at = parseJdDatetime(req.headers['x-jdcloud-date']?.trim() ?? '');
       if (at === undefined) throw accessError('Missing or malformed x-jdcloud-date');
       if (Math.abs(this.o.core.clock.now() - at) > WINDOW_MS) throw accessError('Request date out of range');
-      const cred = await findCredential(this.o.core.store, auth.accessKey, this.o.secrets);
+      const cred = await findCredential(this.o.core, auth.accessKey, this.o.secrets);
       if (!cred || cred.account.provider !== 'jdcloud') throw accessError('Invalid access key');
       const signed = { method: req.method.toUpperCase(), rawPath: req.path, rawQuery: req.rawQuery, headers: req.headers, body: req.body };
       if (!verifyJd(cred.key.secretKey, signed, auth)) throw accessError('sign result is not same [gw]');

@@ -1,8 +1,8 @@
 /** An API 2.0 action as data: the host it belongs to, its parameters and the core call behind it. */
 import { z } from 'zod';
-import type { Core, RequestMeta } from '../../core/context.ts';
+import type { Core } from '../../core/api.ts';
+import type { RequestMeta } from '../../core/context.ts';
 import type { Account, Scope } from '../../core/model.ts';
-import { getTask } from '../../core/ops/tasks.ts';
 import { t } from '../shared/params.ts';
 
 export interface Action2Context {
@@ -46,7 +46,7 @@ export const p2 = {
 
 /** The async answer: `data.taskId` (an integer), mirrored at the top level for older clients. */
 export async function taskAnswer(ctx: Action2Context, taskId: string, extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-  const task = await getTask(ctx.core, ctx.scope, { id: taskId });
+  const task = await ctx.core.getTask(ctx.scope, { id: taskId });
   return { data: { taskId: task.seq, ...extra }, taskId: task.seq };
 }
 

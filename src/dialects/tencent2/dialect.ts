@@ -3,7 +3,7 @@
  * `Signature`, a Nonce replay cache, and `{code, message, codeDesc, …}` answers, always HTTP 200.
  */
 import { findRegion } from '../../core/catalog.ts';
-import type { Core } from '../../core/context.ts';
+import type { Core } from '../../core/api.ts';
 import { isDomainError } from '../../core/errors.ts';
 import { findCredential } from '../../auth/keys.ts';
 import { hmacMethodOf, v1HostCandidates, verifyV1 } from '../../auth/hmacV1.ts';
@@ -80,7 +80,7 @@ export class Tencent2Dialect implements Dialect {
       }
       if (!/^\d+$/.test(get('Nonce')!)) throw PUBLIC.invalidParameter('(Nonce) must be a non-negative integer.');
       if (!/^\d{1,12}$/.test(get('Timestamp')!)) throw PUBLIC.invalidParameter('(Timestamp) must be Unix seconds.');
-      const cred = await findCredential(this.o.core.store, get('SecretId')!, this.o.secrets);
+      const cred = await findCredential(this.o.core, get('SecretId')!, this.o.secrets);
       if (!cred || cred.account.provider !== 'tencent') throw PUBLIC.secretIdNotFound('The SecretId does not exist or is disabled.');
       if (Math.abs(this.o.core.clock.now() / 1000 - Number(get('Timestamp'))) > this.window) {
         throw PUBLIC.replay('The Timestamp is outside the allowed window (5 minutes); the request may be a replay.');

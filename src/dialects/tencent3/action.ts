@@ -3,7 +3,8 @@
  * that produces its answer. One generic pipeline (dialect.ts) parses, checks and encodes them all.
  */
 import type { z } from 'zod';
-import type { Core, RequestMeta } from '../../core/context.ts';
+import type { Core } from '../../core/api.ts';
+import type { RequestMeta } from '../../core/context.ts';
 import type { Account, Scope } from '../../core/model.ts';
 import type { Product } from './errors.ts';
 import type { Language } from './shapes.ts';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { findRegion } from '../../core/catalog.ts';
-import type { Core } from '../../core/context.ts';
+import type { Core } from '../../core/api.ts';
 import { isDomainError } from '../../core/errors.ts';
 import type { Account } from '../../core/model.ts';
 import { findCredential } from '../../auth/keys.ts';
@@ -185,7 +185,7 @@ export class Tencent3Dialect implements Dialect {
   }
 
   private async credential(secretId: string) {
-    const cred = await findCredential(this.o.core.store, secretId, this.o.secrets);
+    const cred = await findCredential(this.o.core, secretId, this.o.secrets);
     // A JD Cloud key is not a Tencent key: to this dialect it does not exist.
     if (!cred || cred.account.provider !== 'tencent') throw new TcError('AuthFailure.SecretIdNotFound', 'The SecretId does not exist or is disabled.');
     return cred;

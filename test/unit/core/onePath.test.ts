@@ -6,7 +6,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Core } from '../../../src/core/context.ts';
+import type { CoreContext } from '../../../src/core/context.ts';
 import { DomainError } from '../../../src/core/errors.ts';
 import type { Store } from '../../../src/core/ports/repo.ts';
 import { assignIps, attachEni, createEni, deleteEni, detachEni, migrateEni, migrateIp, unassignIps } from '../../../src/core/ops/enis.ts';
@@ -15,7 +15,7 @@ import { skipUnless, STORE_KINDS } from '../../support/stores.ts';
 import { availableEni, mustEni, rejectsDomain, runningInstances, withCoreWorld, type CoreWorld } from '../../support/coreWorld.ts';
 
 /** The world's core over a store that counts the transactions it is asked for. */
-function counted(w: CoreWorld): { core: Core; calls: { read: number; peek: number; write: number } } {
+function counted(w: CoreWorld): { core: CoreContext; calls: { read: number; peek: number; write: number } } {
   const calls = { read: 0, peek: 0, write: 0 };
   const store: Store = {
     kind: w.store.kind,

@@ -1,12 +1,12 @@
 /**
- * Core operations and the task engine together, in process, on both stores. Time moves only through
+ * CoreContext operations and the task engine together, in process, on both stores. Time moves only through
  * FakeClock; the engine runs only when a test calls runOnce(), so every transitional state is seen.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadCatalog, findInstanceType } from '../../../src/core/catalog.ts';
 import { FakeClock } from '../../../src/core/clock.ts';
-import { defaultLimits, type Core, type RequestMeta } from '../../../src/core/context.ts';
+import { defaultLimits, type CoreContext, type RequestMeta } from '../../../src/core/context.ts';
 import { DomainError, isDomainError, type DomainErrorData, type DomainErrorKind } from '../../../src/core/errors.ts';
 import { seededIdSource } from '../../../src/core/ids.ts';
 import { checkRequestedIp, parseCidr, parseIpv4 } from '../../../src/core/ipam.ts';
@@ -33,7 +33,7 @@ const OTHER_ZONE = 'ap-guangzhou-4';
 interface World {
   store: Store;
   clock: FakeClock;
-  core: Core;
+  core: CoreContext;
   scope: Scope;
   engine: TaskEngine;
   /** A new engine on the same store (another node), with its own driver. */
@@ -50,7 +50,7 @@ async function world(kind: StoreKind, faults: FaultRates = {}, seed = 1): Promis
   const { store, cleanup } = await freshStore(kind);
   const clock = new FakeClock();
   const ids = seededIdSource(seed);
-  const core: Core = { store, clock, ids, catalog: loadCatalog(), limits: defaultLimits, timing: parseLatency(String(LATENCY)), notify() {} };
+  const core: CoreContext = { store, clock, ids, catalog: loadCatalog(), limits: defaultLimits, timing: parseLatency(String(LATENCY)), notify() {} };
   const { account } = await createAccount({ store, clock, ids }, 'tencent', 'ops-test');
   const scope: Scope = { accountId: account.id, provider: 'tencent', region: REGION };
   const engineWith = (driver: Driver) => new TaskEngine({ store, clock, driver, leaseMs: LEASE });

@@ -1,10 +1,6 @@
 /** JD Cloud vm operations (spec §4.1–4.10). Each acts on one instance; changes go through tasks. */
 import { findZone } from '../../../core/catalog.ts';
 import { fail } from '../../../core/errors.ts';
-import { associateEipToInstance, listEips } from '../../../core/ops/eips.ts';
-import { attachEni, detachEni, listEnis, setAutoDelete } from '../../../core/ops/enis.ts';
-import { changePower, listInstances, runInstances } from '../../../core/ops/instances.ts';
-import { listSubnets } from '../../../core/ops/network.ts';
 import type { Instance } from '../../../core/model.ts';
 import { filterMap, jd, jdAction, jdPage, listQuery, type JdContext } from '../action.ts';
 import { JD_STATUS } from '../errors.ts';
@@ -12,14 +8,14 @@ import { JdError, invalidArgument } from '../jdError.ts';
 import { instanceShape, instanceTypeShape } from '../shapes.ts';
 
 async function mustInstance(ctx: JdContext, id: string): Promise<Instance & { primaryIps: string[] }> {
-  return (await listInstances(ctx.core, ctx.scope, [id]))[0] ?? fail('NotFound', { resource: 'instance', id });
+  return (await ctx.core.listInstances(ctx.scope, [id]))[0] ?? fail('NotFound', { resource: 'instance', id });
 }
 
 /** The instance filters of spec §4.5/§4.6; `elasticIpAddress` is OR-ed with `networkInterfaceId`. */
 async function filteredInstances(ctx: JdContext, f: Map<string, string[]>) {
-  const enis = await listEnis(ctx.core, ctx.scope);
-  const eips = await listEips(ctx.core, ctx.scope);
-  let all = await listInstances(ctx.core, ctx.scope, f.get('instanceId'));
+  const enis = await ctx.core.listEnis(ctx.scope);
+  const eips = await ctx.core.listEips(ctx.scope);
+  let all = await ctx.core.listInstances(ctx.scope, f.get('instanceId'));
   const has = (name: string, value: string) => f.get(name)!.includes(value);
   if (f.has('privateIpAddress')) all = all.filter((i) => i.primaryIps.some((ip) => f.get('privateIpAddress')!.some((v) => ip.includes(v))));
   if (f.has('az')) all = all.filter((i) => has('az', i.zone));
@@ -60,7 +56,7 @@ export const vmOps = {
     body: jd.obj({ networkInterfaceId: jd.str(), autoDelete: jd.bool().optional() }),
     query: jd.none(),
     async run(ctx, { id, body }) {
-      await attachEni(ctx.core, ctx.scope, { eniId: body.networkInterfaceId, instanceId: id, attachType: 0, autoDelete: body.autoDelete ?? false }, ctx.meta);
+      await ctx.core.attachEni(ctx.scope, { eniId: body.networkInterfaceId, instanceId: id, attachType: 0, autoDelete: body.autoDelete ?? false }, ctx.meta);
       return undefined;
     },
   }),
@@ -71,7 +67,7 @@ export const vmOps = {
     body: jd.obj({ networkInterfaceId: jd.str() }),
     query: jd.none(),
     async run(ctx, { id, body }) {
-      await detachEni(ctx.core, ctx.scope, { eniId: body.networkInterfaceId, instanceId: id }, ctx.meta);
+      await ctx.core.detachEni(ctx.scope, { eniId: body.networkInterfaceId, instanceId: id }, ctx.meta);
       return undefined;
     },
   }),
@@ -82,7 +78,7 @@ export const vmOps = {
     body: jd.obj({ networks: jd.list(jd.obj({ networkInterfaceId: jd.str(), autoDelete: jd.bool() })) }),
     query: jd.none(),
     async run(ctx, { id, body }) {
-      await setAutoDelete(ctx.core, ctx.scope, id, body.networks.map((n) => ({ eniId: n.networkInterfaceId, autoDelete: n.autoDelete })));
+      await ctx.core.setAutoDelete(ctx.scope, id, body.networks.map((n) => ({ eniId: n.networkInterfaceId, autoDelete: n.autoDelete })));
       return undefined;
     },
   }),
@@ -94,8 +90,8 @@ export const vmOps = {
     query: jd.none(),
     async run(ctx, { id }) {
       const instance = await mustInstance(ctx, id);
-      const enis = await listEnis(ctx.core, ctx.scope, { instanceId: id });
-      const eips = await listEips(ctx.core, ctx.scope);
+      const enis = await ctx.core.listEnis(ctx.scope, { instanceId: id });
+      const eips = await ctx.core.listEips(ctx.scope);
       return { instance: instanceShape(instance, enis, eips) };
     },
   }),
@@ -156,9 +152,8 @@ export const vmOps = {
       if (!findZone(ctx.core.catalog, 'jdcloud', spec.az) || findZone(ctx.core.catalog, 'jdcloud', spec.az)!.region.region !== ctx.scope.region) {
         throw invalidArgument(`Invalid az '${spec.az}'`);
       }
-      const subnet = (await listSubnets(ctx.core, ctx.scope)).find((s) => s.id === nic.subnetId) ?? fail('NotFound', { resource: 'subnet', id: nic.subnetId });
-      const out = await runInstances(
-        ctx.core,
+      const subnet = (await ctx.core.listSubnets(ctx.scope)).find((s) => s.id === nic.subnetId) ?? fail('NotFound', { resource: 'subnet', id: nic.subnetId });
+      const out = await ctx.core.runInstances(
         ctx.scope,
         {
           zone: spec.az,
@@ -183,7 +178,7 @@ export const vmOps = {
     body: jd.none(),
     query: jd.none(),
     async run(ctx, { id }) {
-      await changePower(ctx.core, ctx.scope, 'terminate', [id], ctx.meta);
+      await ctx.core.changePower(ctx.scope, 'terminate', [id], ctx.meta);
       return undefined;
     },
   }),
@@ -194,7 +189,7 @@ export const vmOps = {
     body: jd.obj({}),
     query: jd.none(),
     async run(ctx, { id }) {
-      await changePower(ctx.core, ctx.scope, 'start', [id], ctx.meta);
+      await ctx.core.changePower(ctx.scope, 'start', [id], ctx.meta);
       return undefined;
     },
   }),
@@ -205,7 +200,7 @@ export const vmOps = {
     body: jd.obj({ chargeOnStopped: jd.str().refine((s) => s === 'keepCharging' || s === 'stopCharging', { message: 'keepCharging or stopCharging' }).optional() }),
     query: jd.none(),
     async run(ctx, { id }) {
-      await changePower(ctx.core, ctx.scope, 'stop', [id], ctx.meta);
+      await ctx.core.changePower(ctx.scope, 'stop', [id], ctx.meta);
       return undefined;
     },
   }),
@@ -231,7 +226,7 @@ export const vmOps = {
     body: jd.obj({ elasticIpId: jd.str() }),
     query: jd.none(),
     async run(ctx, { id, body }) {
-      await associateEipToInstance(ctx.core, ctx.scope, id, { eipId: body.elasticIpId });
+      await ctx.core.associateEipToInstance(ctx.scope, id, { eipId: body.elasticIpId });
       return undefined;
     },
   }),

@@ -1,9 +1,6 @@
 /** JD Cloud vpc operations (spec §4.11–4.18). */
 import { fail } from '../../../core/errors.ts';
-import { createEips, deleteEip, disassociateEip, associateEip, listEips } from '../../../core/ops/eips.ts';
-import { assignIps, createEni, deleteEni, listEnis, modifyEni, unassignIps } from '../../../core/ops/enis.ts';
 import { MAX_STORE_VALUES } from '../../../core/ports/repo.ts';
-import { createSubnet, createVpc, deleteSubnet, deleteVpc, listSubnets, listVpcs } from '../../../core/ops/network.ts';
 import { filterMap, jd, jdAction, jdPage, listQuery, type JdContext } from '../action.ts';
 import { invalidArgument } from '../jdError.ts';
 import { eipShape, eniShape, subnetShape, vpcShape } from '../shapes.ts';
@@ -12,12 +9,12 @@ import type { Eni } from '../../../core/model.ts';
 const groups = () => jd.list(jd.str(), 5);
 
 async function eniView(ctx: JdContext, enis: Eni[]): Promise<Array<Record<string, unknown>>> {
-  const eips = await listEips(ctx.core, ctx.scope);
+  const eips = await ctx.core.listEips(ctx.scope);
   return enis.map((e) => eniShape(e, eips, ctx.account.ownerUin));
 }
 
 async function mustEni(ctx: JdContext, id: string): Promise<Eni> {
-  const [eni] = await listEnis(ctx.core, ctx.scope, { ids: [id] });
+  const [eni] = await ctx.core.listEnis(ctx.scope, { ids: [id] });
   return eni ?? fail('NotFound', { resource: 'eni', id });
 }
 
@@ -29,7 +26,7 @@ export const vpcOps = {
     body: jd.obj({ vpcName: jd.str(), addressPrefix: jd.str().optional(), description: jd.str().optional(), azType: jd.str().optional(), az: jd.str().optional() }),
     query: jd.none(),
     async run(ctx, { body }) {
-      const vpc = await createVpc(ctx.core, ctx.scope, { name: body.vpcName, cidr: body.addressPrefix ?? '' }, ctx.meta);
+      const vpc = await ctx.core.createVpc(ctx.scope, { name: body.vpcName, cidr: body.addressPrefix ?? '' }, ctx.meta);
       return { vpcId: vpc.id };
     },
   }),
@@ -41,10 +38,10 @@ export const vpcOps = {
     query: listQuery(),
     async run(ctx, { query }) {
       const f = filterMap(query, ['vpcIds', 'vpcNames', 'azType', 'azs']);
-      let vpcs = await listVpcs(ctx.core, ctx.scope);
+      let vpcs = await ctx.core.listVpcs(ctx.scope);
       if (f.has('vpcIds')) vpcs = vpcs.filter((v) => f.get('vpcIds')!.includes(v.id));
       if (f.has('vpcNames')) vpcs = vpcs.filter((v) => f.get('vpcNames')!.includes(v.name));
-      const subnets = await listSubnets(ctx.core, ctx.scope);
+      const subnets = await ctx.core.listSubnets(ctx.scope);
       return {
         vpcs: jdPage(vpcs, query).map((v) => vpcShape(v, subnets.filter((s) => s.vpcId === v.id).map(subnetShape))),
         totalCount: vpcs.length,
@@ -58,8 +55,8 @@ export const vpcOps = {
     body: jd.none(),
     query: jd.none(),
     async run(ctx, { id }) {
-      const vpc = (await listVpcs(ctx.core, ctx.scope)).find((v) => v.id === id) ?? fail('NotFound', { resource: 'vpc', id });
-      const subnets = (await listSubnets(ctx.core, ctx.scope, id)).map(subnetShape);
+      const vpc = (await ctx.core.listVpcs(ctx.scope)).find((v) => v.id === id) ?? fail('NotFound', { resource: 'vpc', id });
+      const subnets = (await ctx.core.listSubnets(ctx.scope, id)).map(subnetShape);
       return { vpc: vpcShape(vpc, subnets) };
     },
   }),
@@ -70,7 +67,7 @@ export const vpcOps = {
     body: jd.none(),
     query: jd.none(),
     async run(ctx, { id }) {
-      await deleteVpc(ctx.core, ctx.scope, id);
+      await ctx.core.deleteVpc(ctx.scope, id);
       return undefined;
     },
   }),
@@ -89,7 +86,7 @@ export const vpcOps = {
     query: jd.none(),
     async run(ctx, { body }) {
       // JD subnets are regional: no zone.
-      const subnet = await createSubnet(ctx.core, ctx.scope, { vpcId: body.vpcId, name: body.subnetName, cidr: body.addressPrefix, zone: '' }, ctx.meta);
+      const subnet = await ctx.core.createSubnet(ctx.scope, { vpcId: body.vpcId, name: body.subnetName, cidr: body.addressPrefix, zone: '' }, ctx.meta);
       return { subnetId: subnet.id };
     },
   }),
@@ -101,7 +98,7 @@ export const vpcOps = {
     query: listQuery(),
     async run(ctx, { query }) {
       const f = filterMap(query, ['subnetIds', 'subnetNames', 'routeTableId', 'aclId', 'vpcId', 'subnetType', 'azs', 'azType']);
-      let subnets = await listSubnets(ctx.core, ctx.scope);
+      let subnets = await ctx.core.listSubnets(ctx.scope);
       if (f.has('subnetIds')) subnets = subnets.filter((s) => f.get('subnetIds')!.includes(s.id));
       if (f.has('subnetNames')) subnets = subnets.filter((s) => f.get('subnetNames')!.includes(s.name));
       if (f.has('vpcId')) subnets = subnets.filter((s) => f.get('vpcId')!.includes(s.vpcId));
@@ -117,7 +114,7 @@ export const vpcOps = {
     body: jd.none(),
     query: jd.none(),
     async run(ctx, { id }) {
-      const subnet = (await listSubnets(ctx.core, ctx.scope)).find((s) => s.id === id) ?? fail('NotFound', { resource: 'subnet', id });
+      const subnet = (await ctx.core.listSubnets(ctx.scope)).find((s) => s.id === id) ?? fail('NotFound', { resource: 'subnet', id });
       return { subnet: subnetShape(subnet) };
     },
   }),
@@ -128,7 +125,7 @@ export const vpcOps = {
     body: jd.none(),
     query: jd.none(),
     async run(ctx, { id }) {
-      await deleteSubnet(ctx.core, ctx.scope, id);
+      await ctx.core.deleteSubnet(ctx.scope, id);
       return undefined;
     },
   }),
@@ -150,13 +147,12 @@ export const vpcOps = {
     query: jd.none(),
     async run(ctx, { body }) {
       // The VPC comes from the subnet (spec §4.13).
-      const subnet = (await listSubnets(ctx.core, ctx.scope)).find((s) => s.id === body.subnetId) ?? fail('NotFound', { resource: 'subnet', id: body.subnetId });
+      const subnet = (await ctx.core.listSubnets(ctx.scope)).find((s) => s.id === body.subnetId) ?? fail('NotFound', { resource: 'subnet', id: body.subnetId });
       const addresses = [
         ...(body.primaryIpAddress ? [{ address: body.primaryIpAddress, primary: true }] : []),
         ...(body.secondaryIpAddresses ?? []).map((address) => ({ address, primary: false })),
       ];
-      const out = await createEni(
-        ctx.core,
+      const out = await ctx.core.createEni(
         ctx.scope,
         {
           vpcId: subnet.vpcId,
@@ -187,7 +183,7 @@ export const vpcOps = {
       // The store narrows by id, VPC and subnet (within its budget of values); the filters below
       // still apply in full, so the answer is the same either way.
       const narrow = [{ field: 'vpcId', anyOf: vpcs }, { field: 'subnetId', anyOf: subnets }] as const;
-      let enis = await listEnis(ctx.core, ctx.scope, {
+      let enis = await ctx.core.listEnis(ctx.scope, {
         ...(f.has('networkInterfaceIds') ? { ids: f.get('networkInterfaceIds')! } : {}),
         where: narrow.filter((c) => c.anyOf.length > 0 && c.anyOf.length <= MAX_STORE_VALUES),
       });
@@ -217,7 +213,7 @@ export const vpcOps = {
     body: jd.obj({ networkInterfaceName: jd.str().optional(), description: jd.str().optional(), securityGroups: groups().optional() }),
     query: jd.none(),
     async run(ctx, { id, body }) {
-      await modifyEni(ctx.core, ctx.scope, { eniId: id, name: body.networkInterfaceName, description: body.description, securityGroupIds: body.securityGroups });
+      await ctx.core.modifyEni(ctx.scope, { eniId: id, name: body.networkInterfaceName, description: body.description, securityGroupIds: body.securityGroups });
       return undefined;
     },
   }),
@@ -228,7 +224,7 @@ export const vpcOps = {
     body: jd.none(),
     query: jd.none(),
     async run(ctx, { id }) {
-      await deleteEni(ctx.core, ctx.scope, id, ctx.meta);
+      await ctx.core.deleteEni(ctx.scope, id, ctx.meta);
       return undefined;
     },
   }),
@@ -250,7 +246,7 @@ export const vpcOps = {
       }
       if (!body.secondaryIps?.length && !body.secondaryIpCount) throw invalidArgument('One of secondaryIps and secondaryIpCount is required');
       // `force` (take an address another interface holds) is not supported: a held address is refused.
-      await assignIps(ctx.core, ctx.scope, { eniId: id, addresses: body.secondaryIps?.map((address) => ({ address })), secondaryCount: body.secondaryIpCount }, ctx.meta);
+      await ctx.core.assignIps(ctx.scope, { eniId: id, addresses: body.secondaryIps?.map((address) => ({ address })), secondaryCount: body.secondaryIpCount }, ctx.meta);
       return undefined;
     },
   }),
@@ -263,7 +259,7 @@ export const vpcOps = {
     async run(ctx, { id, body }) {
       if (body.secondaryCidrs?.length) throw invalidArgument('Secondary CIDRs are not supported by this service');
       if (!body.secondaryIps?.length) throw invalidArgument('secondaryIps is required');
-      await unassignIps(ctx.core, ctx.scope, { eniId: id, addresses: body.secondaryIps }, ctx.meta);
+      await ctx.core.unassignIps(ctx.scope, { eniId: id, addresses: body.secondaryIps }, ctx.meta);
       return undefined;
     },
   }),
@@ -275,7 +271,7 @@ export const vpcOps = {
     query: jd.none(),
     async run(ctx, { id, body }) {
       if (!body.elasticIpId && !body.elasticIpAddress) throw invalidArgument('One of elasticIpId and elasticIpAddress is required');
-      await associateEip(ctx.core, ctx.scope, id, { eipId: body.elasticIpId, address: body.elasticIpAddress, privateIp: body.privateIpAddress });
+      await ctx.core.associateEip(ctx.scope, id, { eipId: body.elasticIpId, address: body.elasticIpAddress, privateIp: body.privateIpAddress });
       return undefined;
     },
   }),
@@ -287,7 +283,7 @@ export const vpcOps = {
     query: jd.none(),
     async run(ctx, { id, body }) {
       if (!body.elasticIpId && !body.elasticIpAddress) throw invalidArgument('One of elasticIpId and elasticIpAddress is required');
-      await disassociateEip(ctx.core, ctx.scope, id, { eipId: body.elasticIpId, address: body.elasticIpAddress });
+      await ctx.core.disassociateEip(ctx.scope, id, { eipId: body.elasticIpId, address: body.elasticIpAddress });
       return undefined;
     },
   }),
@@ -306,7 +302,7 @@ export const vpcOps = {
     }),
     query: jd.none(),
     async run(ctx, { body }) {
-      const eips = await createEips(ctx.core, ctx.scope, {
+      const eips = await ctx.core.createEips(ctx.scope, {
         count: body.maxCount,
         bandwidthMbps: body.elasticIpSpec.bandwidthMbps,
         isp: body.elasticIpSpec.provider,
@@ -325,14 +321,14 @@ export const vpcOps = {
     query: listQuery(),
     async run(ctx, { query }) {
       const f = filterMap(query, ['elasticIpIds', 'elasticIpAddress', 'chargeStatus', 'ipType', 'azs', 'bandwidthPackageId', 'status']);
-      let eips = await listEips(ctx.core, ctx.scope);
+      let eips = await ctx.core.listEips(ctx.scope);
       if (f.has('elasticIpIds')) eips = eips.filter((e) => f.get('elasticIpIds')!.includes(e.id));
       if (f.has('elasticIpAddress')) eips = eips.filter((e) => f.get('elasticIpAddress')!.includes(e.address));
       if (f.has('azs')) eips = eips.filter((e) => f.get('azs')!.includes(e.az));
       const status = f.get('status')?.[0];
       if (status === 'ASSOCIATED') eips = eips.filter((e) => e.eniId);
       if (status === 'NOT_ASSOCIATED') eips = eips.filter((e) => !e.eniId);
-      const enis = await listEnis(ctx.core, ctx.scope);
+      const enis = await ctx.core.listEnis(ctx.scope);
       const holder = (eniId: string | null) => enis.find((e) => e.id === eniId)?.instanceId ?? null;
       return { elasticIps: jdPage(eips, query).map((e) => eipShape(e, holder(e.eniId))), totalCount: eips.length };
     },
@@ -344,9 +340,9 @@ export const vpcOps = {
     body: jd.none(),
     query: jd.none(),
     async run(ctx, { id }) {
-      const [eip] = await listEips(ctx.core, ctx.scope, [id]);
+      const [eip] = await ctx.core.listEips(ctx.scope, [id]);
       if (!eip) fail('NotFound', { resource: 'eip', id });
-      const eni = eip.eniId ? (await listEnis(ctx.core, ctx.scope, { ids: [eip.eniId] }))[0] : undefined;
+      const eni = eip.eniId ? (await ctx.core.listEnis(ctx.scope, { ids: [eip.eniId] }))[0] : undefined;
       return { elasticIp: eipShape(eip, eni?.instanceId ?? null) };
     },
   }),
@@ -357,7 +353,7 @@ export const vpcOps = {
     body: jd.none(),
     query: jd.none(),
     async run(ctx, { id }) {
-      await deleteEip(ctx.core, ctx.scope, id);
+      await ctx.core.deleteEip(ctx.scope, id);
       return undefined;
     },
   }),

@@ -1,7 +1,6 @@
 /** API 2.0 CVM actions on cvm.api.qcloud.com (spec §3.17). Start and stop answer per instance. */
 import { findInstanceType } from '../../../core/catalog.ts';
 import { isDomainError } from '../../../core/errors.ts';
-import { changePower, listInstances } from '../../../core/ops/instances.ts';
 import { action2, p2, pageOf, type Action2Context } from '../action.ts';
 import { tc2ErrorOf } from '../errors.ts';
 import { STATUS, instance2Shape, zoneIdOf } from '../shapes.ts';
@@ -18,7 +17,7 @@ async function batch(ctx: Action2Context, op: 'start' | 'stop', ids: string[], a
   for (const id of ids) {
     const requestId = ids.length === 1 ? ctx.meta.requestId : `${ctx.meta.requestId}-${id}`;
     try {
-      await changePower(ctx.core, ctx.scope, op, [id], { requestId });
+      await ctx.core.changePower(ctx.scope, op, [id], { requestId });
       detail[id] = { code: 0, message: '', requestId };
     } catch (e) {
       if (!isDomainError(e) || e.kind === 'Unavailable') throw e;
@@ -48,7 +47,7 @@ export const cvm2Actions = {
     }),
     async run(ctx, p) {
       if ((p.limit ?? 20) > 100) throw PUBLIC.invalidParameter('(limit) must be at most 100.');
-      let all = await listInstances(ctx.core, ctx.scope, p.instanceIds?.length ? p.instanceIds : undefined);
+      let all = await ctx.core.listInstances(ctx.scope, p.instanceIds?.length ? p.instanceIds : undefined);
       if (p.lanIps?.length) all = all.filter((i) => i.primaryIps.some((ip) => p.lanIps!.includes(ip)));
       if (p.searchWord) all = all.filter((i) => i.name.includes(p.searchWord!));
       if (p.status !== undefined) all = all.filter((i) => STATUS[i.state] === p.status);

@@ -1,17 +1,4 @@
 /** API 2.0 ENI actions (spec §3.7–3.16). Every ENI call names its VPC; an ENI elsewhere is not found. */
-import {
-  assignIps,
-  attachEni,
-  createEni,
-  deleteEni,
-  detachEni,
-  listEnis,
-  migrateEni,
-  migrateIp,
-  unassignIps,
-} from '../../../core/ops/enis.ts';
-import { listVpcs } from '../../../core/ops/network.ts';
-import { getTask } from '../../../core/ops/tasks.ts';
 import { fail, isDomainError } from '../../../core/errors.ts';
 import { action2, p2, pageOf, sortBy, taskAnswer } from '../action.ts';
 import { taskOutput } from '../errors.ts';
@@ -35,8 +22,7 @@ export const eni2Actions = {
       sgIds: p2.list(p2.str()).optional(),
     }),
     async run(ctx, p) {
-      const out = await createEni(
-        ctx.core,
+      const out = await ctx.core.createEni(
         ctx.scope,
         {
           vpcId: p.vpcId,
@@ -72,10 +58,10 @@ export const eni2Actions = {
     }),
     async run(ctx, p) {
       if ((p.limit ?? 20) > 50) throw PUBLIC.invalidParameter('(limit) must be at most 50.');
-      const vpcs = await listVpcs(ctx.core, ctx.scope);
+      const vpcs = await ctx.core.listVpcs(ctx.scope);
       if (p.vpcId && !vpcs.some((v) => v.id === p.vpcId)) fail('NotFound', { resource: 'vpc', id: p.vpcId });
       // The store narrows by the indexed fields; the filters below still apply in full.
-      let enis = await listEnis(ctx.core, ctx.scope, {
+      let enis = await ctx.core.listEnis(ctx.scope, {
         ...(p.networkInterfaceId ? { ids: [p.networkInterfaceId] } : {}),
         ...(p.vpcId ? { vpcId: p.vpcId } : {}),
         ...(p.subnetId ? { subnetId: p.subnetId } : {}),
@@ -100,7 +86,7 @@ export const eni2Actions = {
     rate: ENI_RATE,
     params: p2.obj({ vpcId: p2.str(), networkInterfaceId: p2.str() }),
     async run(ctx, p) {
-      return taskAnswer(ctx, (await deleteEni(ctx.core, ctx.scope, p.networkInterfaceId, ctx.meta, p.vpcId)).taskId);
+      return taskAnswer(ctx, (await ctx.core.deleteEni(ctx.scope, p.networkInterfaceId, ctx.meta, p.vpcId)).taskId);
     },
   }),
   AttachNetworkInterface: action2({
@@ -108,7 +94,7 @@ export const eni2Actions = {
     rate: ENI_RATE,
     params: p2.obj({ vpcId: p2.str(), networkInterfaceId: p2.str(), instanceId: p2.str() }),
     async run(ctx, p) {
-      const out = await attachEni(ctx.core, ctx.scope, { eniId: p.networkInterfaceId, instanceId: p.instanceId, attachType: 0, vpcId: p.vpcId }, ctx.meta);
+      const out = await ctx.core.attachEni(ctx.scope, { eniId: p.networkInterfaceId, instanceId: p.instanceId, attachType: 0, vpcId: p.vpcId }, ctx.meta);
       return taskAnswer(ctx, out.taskId);
     },
   }),
@@ -117,7 +103,7 @@ export const eni2Actions = {
     rate: ENI_RATE,
     params: p2.obj({ vpcId: p2.str(), networkInterfaceId: p2.str(), instanceId: p2.str() }),
     async run(ctx, p) {
-      const out = await detachEni(ctx.core, ctx.scope, { eniId: p.networkInterfaceId, instanceId: p.instanceId, vpcId: p.vpcId }, ctx.meta);
+      const out = await ctx.core.detachEni(ctx.scope, { eniId: p.networkInterfaceId, instanceId: p.instanceId, vpcId: p.vpcId }, ctx.meta);
       return taskAnswer(ctx, out.taskId);
     },
   }),
@@ -126,8 +112,7 @@ export const eni2Actions = {
     rate: 20,
     params: p2.obj({ vpcId: p2.str(), networkInterfaceId: p2.str(), oldInstanceId: p2.str(), newInstanceId: p2.str() }),
     async run(ctx, p) {
-      const out = await migrateEni(
-        ctx.core,
+      const out = await ctx.core.migrateEni(
         ctx.scope,
         { eniId: p.networkInterfaceId, sourceInstanceId: p.oldInstanceId, destinationInstanceId: p.newInstanceId, attachType: 0, vpcId: p.vpcId },
         ctx.meta,
@@ -148,8 +133,7 @@ export const eni2Actions = {
       if (!p.privateIpAddressSet?.length && !p.secondaryPrivateIpAddressCount) {
         throw PUBLIC.invalidParameter('(privateIpAddressSet, secondaryPrivateIpAddressCount) one of the two is required.');
       }
-      const out = await assignIps(
-        ctx.core,
+      const out = await ctx.core.assignIps(
         ctx.scope,
         {
           eniId: p.networkInterfaceId,
@@ -168,7 +152,7 @@ export const eni2Actions = {
     params: p2.obj({ vpcId: p2.str(), networkInterfaceId: p2.str(), privateIpAddress: p2.list(p2.str()) }),
     async run(ctx, p) {
       if (!p.privateIpAddress.length) throw PUBLIC.invalidParameter('(privateIpAddress) at least one address is required.');
-      return taskAnswer(ctx, (await unassignIps(ctx.core, ctx.scope, { eniId: p.networkInterfaceId, addresses: p.privateIpAddress, vpcId: p.vpcId }, ctx.meta)).taskId);
+      return taskAnswer(ctx, (await ctx.core.unassignIps(ctx.scope, { eniId: p.networkInterfaceId, addresses: p.privateIpAddress, vpcId: p.vpcId }, ctx.meta)).taskId);
     },
   }),
   MigratePrivateIpAddress: action2({
@@ -176,8 +160,7 @@ export const eni2Actions = {
     rate: 20,
     params: p2.obj({ vpcId: p2.str(), privateIpAddress: p2.str(), oldNetworkInterfaceId: p2.str(), newNetworkInterfaceId: p2.str() }),
     async run(ctx, p) {
-      const out = await migrateIp(
-        ctx.core,
+      const out = await ctx.core.migrateIp(
         ctx.scope,
         { sourceEniId: p.oldNetworkInterfaceId, destinationEniId: p.newNetworkInterfaceId, address: p.privateIpAddress, vpcId: p.vpcId },
         ctx.meta,
@@ -192,7 +175,7 @@ export const eni2Actions = {
     async run(ctx, p) {
       let task;
       try {
-        task = await getTask(ctx.core, ctx.scope, { seq: p.taskId });
+        task = await ctx.core.getTask(ctx.scope, { seq: p.taskId });
       } catch (e) {
         // An unknown task id is a bad parameter in 2.0 (spec §3.16 choice).
         if (isDomainError(e) && e.kind === 'NotFound') throw PUBLIC.invalidParameter(`(taskId) the task ${p.taskId} does not exist.`);

@@ -1,10 +1,8 @@
 /** API 2.0 VPC and subnet actions (spec §3.1–3.6). */
-import { createSubnets, createVpc, deleteSubnet, deleteVpc, listSubnets, listVpcs } from '../../../core/ops/network.ts';
-import { listEnis } from '../../../core/ops/enis.ts';
 import { action2, p2, pageOf, sortBy } from '../action.ts';
 import { subnet2Shape, vpc2Shape, zoneById, zoneIdOf } from '../shapes.ts';
 import { PUBLIC } from '../tc2Error.ts';
-import type { Core } from '../../../core/context.ts';
+import type { Core } from '../../../core/api.ts';
 import { fail } from '../../../core/errors.ts';
 import type { Scope } from '../../../core/model.ts';
 
@@ -21,7 +19,7 @@ function toSpecs(core: Core, scope: Scope, list: Array<{ subnetName: string; cid
 
 async function devicesByVpc(core: Core, scope: Scope): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const e of await listEnis(core, scope)) out.set(e.vpcId, (out.get(e.vpcId) ?? 0) + 1);
+  for (const e of await core.listEnis(scope)) out.set(e.vpcId, (out.get(e.vpcId) ?? 0) + 1);
   return out;
 }
 
@@ -31,7 +29,7 @@ export const vpc2Actions = {
     rate: 20,
     params: p2.obj({ vpcName: p2.str(), cidrBlock: p2.str(), subnetSet: p2.list(subnetSpec()).optional() }),
     async run(ctx, p) {
-      const vpc = await createVpc(ctx.core, ctx.scope, { name: p.vpcName, cidr: p.cidrBlock, subnets: toSpecs(ctx.core, ctx.scope, p.subnetSet ?? []) }, ctx.meta);
+      const vpc = await ctx.core.createVpc(ctx.scope, { name: p.vpcName, cidr: p.cidrBlock, subnets: toSpecs(ctx.core, ctx.scope, p.subnetSet ?? []) }, ctx.meta);
       return {
         vpcId: vpc.id,
         unVpcId: vpc.id,
@@ -62,12 +60,12 @@ export const vpc2Actions = {
       orderDirection: p2.order(),
     }),
     async run(ctx, p) {
-      let vpcs = await listVpcs(ctx.core, ctx.scope);
+      let vpcs = await ctx.core.listVpcs(ctx.scope);
       // A vpcId that matches nothing gives an empty list (unconfirmed; Terraform handles both).
       if (p.vpcId) vpcs = vpcs.filter((v) => v.id === p.vpcId);
       if (p.vpcName) vpcs = vpcs.filter((v) => v.name.includes(p.vpcName!));
       vpcs = sortBy(vpcs, (v) => (p.orderField === 'vpcName' ? v.name : v.createdAt), p.orderDirection);
-      const subnets = await listSubnets(ctx.core, ctx.scope);
+      const subnets = await ctx.core.listSubnets(ctx.scope);
       const devices = await devicesByVpc(ctx.core, ctx.scope);
       return {
         totalCount: vpcs.length,
@@ -82,7 +80,7 @@ export const vpc2Actions = {
     rate: 20,
     params: p2.obj({ vpcId: p2.str() }),
     async run(ctx, p) {
-      await deleteVpc(ctx.core, ctx.scope, p.vpcId);
+      await ctx.core.deleteVpc(ctx.scope, p.vpcId);
       return {};
     },
   }),
@@ -92,7 +90,7 @@ export const vpc2Actions = {
     params: p2.obj({ vpcId: p2.str(), subnetSet: p2.list(subnetSpec()) }),
     async run(ctx, p) {
       if (!p.subnetSet.length) throw PUBLIC.invalidParameter('(subnetSet) at least one subnet is required.');
-      const subnets = await createSubnets(ctx.core, ctx.scope, p.vpcId, toSpecs(ctx.core, ctx.scope, p.subnetSet), ctx.meta);
+      const subnets = await ctx.core.createSubnets(ctx.scope, p.vpcId, toSpecs(ctx.core, ctx.scope, p.subnetSet), ctx.meta);
       return {
         subnetSet: subnets.map((s) => ({
           subnetId: s.id,
@@ -121,16 +119,16 @@ export const vpc2Actions = {
       getAclIdFlag: p2.uint().optional(),
     }),
     async run(ctx, p) {
-      const vpcs = await listVpcs(ctx.core, ctx.scope);
+      const vpcs = await ctx.core.listVpcs(ctx.scope);
       if (p.vpcId && !vpcs.some((v) => v.id === p.vpcId)) fail('NotFound', { resource: 'vpc', id: p.vpcId });
-      let subnets = await listSubnets(ctx.core, ctx.scope, p.vpcId || undefined);
+      let subnets = await ctx.core.listSubnets(ctx.scope, p.vpcId || undefined);
       if (p.subnetId) subnets = subnets.filter((s) => s.id === p.subnetId);
       if (p.subnetName) subnets = subnets.filter((s) => s.name.includes(p.subnetName!));
       if (p.zoneIds?.length) subnets = subnets.filter((s) => p.zoneIds!.includes(zoneIdOf(ctx.core.catalog, s.zone)));
       subnets = sortBy(subnets, (s) => (p.orderField === 'subnetName' ? s.name : s.createdAt), p.orderDirection);
       // Devices are counted as in DescribeVpcEx (ENIs, primaries included: every instance once, plus
       // its secondary ENIs), so a VPC's vpcDeviceNum is the sum of its subnets' vpcDevices.
-      const enis = await listEnis(ctx.core, ctx.scope);
+      const enis = await ctx.core.listEnis(ctx.scope);
       return {
         totalCount: subnets.length,
         data: pageOf(subnets, p.offset, p.limit).map((s) =>
@@ -149,10 +147,10 @@ export const vpc2Actions = {
     rate: 20,
     params: p2.obj({ vpcId: p2.str(), subnetId: p2.str() }),
     async run(ctx, p) {
-      const subnets = await listSubnets(ctx.core, ctx.scope);
-      if (!(await listVpcs(ctx.core, ctx.scope)).some((v) => v.id === p.vpcId)) fail('NotFound', { resource: 'vpc', id: p.vpcId });
+      const subnets = await ctx.core.listSubnets(ctx.scope);
+      if (!(await ctx.core.listVpcs(ctx.scope)).some((v) => v.id === p.vpcId)) fail('NotFound', { resource: 'vpc', id: p.vpcId });
       if (!subnets.some((s) => s.id === p.subnetId && s.vpcId === p.vpcId)) fail('NotFound', { resource: 'subnet', id: p.subnetId });
-      await deleteSubnet(ctx.core, ctx.scope, p.subnetId);
+      await ctx.core.deleteSubnet(ctx.scope, p.subnetId);
       return {};
     },
   }),

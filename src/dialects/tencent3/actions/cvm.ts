@@ -1,6 +1,5 @@
 /** The CVM slice an ENI control plane needs (spec §5): instances, zones, regions, instance types. */
 import { findRegion } from '../../../core/catalog.ts';
-import { changePower, listInstances, runInstances } from '../../../core/ops/instances.ts';
 import { findInstanceType } from '../../../core/catalog.ts';
 import { action, page, RATE } from '../action.ts';
 import { t } from '../codec.ts';
@@ -60,8 +59,7 @@ export const cvmActions = {
     }),
     async run({ core, scope, meta }, p) {
       const tags = p.TagSpecification?.filter((s) => s.ResourceType === 'instance').flatMap((s) => fromTags(s.Tags) ?? []);
-      const out = await runInstances(
-        core,
+      const out = await core.runInstances(
         scope,
         {
           zone: p.Placement.Zone,
@@ -97,7 +95,7 @@ export const cvmActions = {
       for (const f of p.Filters ?? []) {
         if (f.Values.length > 5) throw new TcError('InvalidFilterValue.LimitExceeded', `The filter \`${f.Name}\` has more than 5 values.`);
       }
-      const all = filterInstances(await listInstances(core, scope, p.InstanceIds?.length ? p.InstanceIds : undefined), p.Filters ?? []);
+      const all = filterInstances(await core.listInstances(scope, p.InstanceIds?.length ? p.InstanceIds : undefined), p.Filters ?? []);
       return {
         TotalCount: all.length,
         InstanceSet: page(all, offset, limit).map((i) => instanceShape(i, findInstanceType(core.catalog, scope.provider, i.instanceType))),
@@ -109,7 +107,7 @@ export const cvmActions = {
     rate: RATE.default,
     params: t.obj({ InstanceIds: ids() }),
     async run({ core, scope, meta }, p) {
-      await changePower(core, scope, 'start', requireIds(p.InstanceIds), meta);
+      await core.changePower(scope, 'start', requireIds(p.InstanceIds), meta);
       return {};
     },
   }),
@@ -124,7 +122,7 @@ export const cvmActions = {
     }),
     async run({ core, scope, meta }, p) {
       if (p.ForceStop !== undefined && p.StopType !== undefined) throw new TcError('InvalidParameterCombination', 'ForceStop and StopType cannot be given together.');
-      await changePower(core, scope, 'stop', requireIds(p.InstanceIds), meta);
+      await core.changePower(scope, 'stop', requireIds(p.InstanceIds), meta);
       return {};
     },
   }),
@@ -133,7 +131,7 @@ export const cvmActions = {
     rate: RATE.default,
     params: t.obj({ InstanceIds: ids(), ReleaseAddress: t.bool().optional(), ReleasePrepaidDataDisks: t.bool().optional() }),
     async run({ core, scope, meta }, p) {
-      await changePower(core, scope, 'terminate', requireIds(p.InstanceIds), meta);
+      await core.changePower(scope, 'terminate', requireIds(p.InstanceIds), meta);
       return {};
     },
   }),

@@ -1,18 +1,4 @@
 /** ENI actions (spec §4.7–4.18). Async ones answer with the RequestId that is also their task id. */
-import {
-  assignIps,
-  attachEni,
-  createEni,
-  deleteEni,
-  detachEni,
-  eniLimits,
-  listEnis,
-  migrateEni,
-  pageEnis,
-  migrateIp,
-  modifyEni,
-  unassignIps,
-} from '../../../core/ops/enis.ts';
 import type { AttachType, Eni } from '../../../core/model.ts';
 import { action, page, RATE } from '../action.ts';
 import { t } from '../codec.ts';
@@ -73,7 +59,7 @@ export const eniActions = {
     rate: RATE.fast,
     params: t.obj({ ...createShape, TrunkingFlag: t.str().optional() }),
     async run({ core, scope, meta, account }, p) {
-      const out = await createEni(core, scope, { ...createInput(p), trunking: p.TrunkingFlag === 'Enable' }, meta);
+      const out = await core.createEni(scope, { ...createInput(p), trunking: p.TrunkingFlag === 'Enable' }, meta);
       return { NetworkInterface: eniShape(out.eni, account.ownerUin), RequestId: out.taskId };
     },
   }),
@@ -82,8 +68,7 @@ export const eniActions = {
     rate: RATE.slow,
     params: t.obj({ ...createShape, InstanceId: t.id('ins'), AttachType: attachType() }),
     async run({ core, scope, meta, account }, p) {
-      const out = await createEni(
-        core,
+      const out = await core.createEni(
         scope,
         { ...createInput(p), attachTo: { instanceId: p.InstanceId, attachType: (p.AttachType ?? 0) as AttachType } },
         meta,
@@ -108,16 +93,16 @@ export const eniActions = {
       const shape = (enis: Eni[]) => enis.map((e) => eniShape(e, account.ownerUin));
       if (p.NetworkInterfaceIds?.length) {
         // Unknown but well-formed ids give an empty set (unconfirmed; Terraform treats both alike).
-        const enis = await listEnis(core, scope, { ids: p.NetworkInterfaceIds });
+        const enis = await core.listEnis(scope, { ids: p.NetworkInterfaceIds });
         return { TotalCount: enis.length, NetworkInterfaceSet: shape(page(enis, offset, limit)) };
       }
       const { where, rest } = eniStoreConditions(p.Filters ?? []);
       if (!rest.length) {
         // Every filter is an indexed equality: the store counts and cuts the page itself.
-        const { total, enis } = await pageEnis(core, scope, { where }, { offset, limit });
+        const { total, enis } = await core.pageEnis(scope, { where }, { offset, limit });
         return { TotalCount: total, NetworkInterfaceSet: shape(enis) };
       }
-      const enis = filterEnis(await listEnis(core, scope, { where }), rest);
+      const enis = filterEnis(await core.listEnis(scope, { where }), rest);
       return { TotalCount: enis.length, NetworkInterfaceSet: shape(page(enis, offset, limit)) };
     },
   }),
@@ -126,7 +111,7 @@ export const eniActions = {
     rate: RATE.fast,
     params: t.obj({ NetworkInterfaceId: t.id('eni') }),
     async run({ core, scope, meta }, p) {
-      await deleteEni(core, scope, p.NetworkInterfaceId, meta);
+      await core.deleteEni(scope, p.NetworkInterfaceId, meta);
       return {};
     },
   }),
@@ -141,7 +126,7 @@ export const eniActions = {
       TrunkingFlag: t.str().optional(),
     }),
     async run({ core, scope }, p) {
-      await modifyEni(core, scope, {
+      await core.modifyEni(scope, {
         eniId: p.NetworkInterfaceId,
         name: p.NetworkInterfaceName,
         description: p.NetworkInterfaceDescription,
@@ -156,7 +141,7 @@ export const eniActions = {
     rate: RATE.fast,
     params: t.obj({ NetworkInterfaceId: t.id('eni'), InstanceId: t.id('ins'), AttachType: attachType(), ClientToken: token() }),
     async run({ core, scope, meta }, p) {
-      const out = await attachEni(core, scope, { eniId: p.NetworkInterfaceId, instanceId: p.InstanceId, attachType: (p.AttachType ?? 0) as AttachType }, meta);
+      const out = await core.attachEni(scope, { eniId: p.NetworkInterfaceId, instanceId: p.InstanceId, attachType: (p.AttachType ?? 0) as AttachType }, meta);
       return { RequestId: out.taskId };
     },
   }),
@@ -165,7 +150,7 @@ export const eniActions = {
     rate: RATE.fast,
     params: t.obj({ NetworkInterfaceId: t.id('eni'), InstanceId: t.id('ins'), ClientToken: token() }),
     async run({ core, scope, meta }, p) {
-      const out = await detachEni(core, scope, { eniId: p.NetworkInterfaceId, instanceId: p.InstanceId }, meta);
+      const out = await core.detachEni(scope, { eniId: p.NetworkInterfaceId, instanceId: p.InstanceId }, meta);
       return { RequestId: out.taskId };
     },
   }),
@@ -179,8 +164,7 @@ export const eniActions = {
       AttachType: attachType(),
     }),
     async run({ core, scope, meta }, p) {
-      await migrateEni(
-        core,
+      await core.migrateEni(
         scope,
         {
           eniId: p.NetworkInterfaceId,
@@ -207,8 +191,7 @@ export const eniActions = {
       if (!p.PrivateIpAddresses?.length && !p.SecondaryPrivateIpAddressCount) {
         throw new TcError('MissingParameter', 'One of PrivateIpAddresses and SecondaryPrivateIpAddressCount is required.');
       }
-      const out = await assignIps(
-        core,
+      const out = await core.assignIps(
         scope,
         { eniId: p.NetworkInterfaceId, addresses: ipRequests(p.PrivateIpAddresses), secondaryCount: p.SecondaryPrivateIpAddressCount, qosLevel: p.QosLevel },
         meta,
@@ -221,7 +204,7 @@ export const eniActions = {
     rate: RATE.default,
     params: t.obj({ NetworkInterfaceId: t.id('eni'), PrivateIpAddresses: t.list(ipSpec(), 10), InstanceId: t.id('ins').optional() }),
     async run({ core, scope, meta }, p) {
-      await unassignIps(core, scope, { eniId: p.NetworkInterfaceId, addresses: p.PrivateIpAddresses.map((i) => i.PrivateIpAddress), instanceId: p.InstanceId }, meta);
+      await core.unassignIps(scope, { eniId: p.NetworkInterfaceId, addresses: p.PrivateIpAddresses.map((i) => i.PrivateIpAddress), instanceId: p.InstanceId }, meta);
       return {};
     },
   }),
@@ -230,7 +213,7 @@ export const eniActions = {
     rate: RATE.default,
     params: t.obj({ SourceNetworkInterfaceId: t.id('eni'), DestinationNetworkInterfaceId: t.id('eni'), PrivateIpAddress: t.str() }),
     async run({ core, scope, meta }, p) {
-      await migrateIp(core, scope, { sourceEniId: p.SourceNetworkInterfaceId, destinationEniId: p.DestinationNetworkInterfaceId, address: p.PrivateIpAddress }, meta);
+      await core.migrateIp(scope, { sourceEniId: p.SourceNetworkInterfaceId, destinationEniId: p.DestinationNetworkInterfaceId, address: p.PrivateIpAddress }, meta);
       return {};
     },
   }),
@@ -242,7 +225,7 @@ export const eniActions = {
       InstanceId: t.str().refine((s) => /^(ins|eni)-[a-z0-9]{8}$/.test(s), { params: { tcCode: 'InvalidParameterValue.Malformed' }, message: 'must be ins-xxxxxxxx or eni-xxxxxxxx' }),
     }),
     async run({ core, scope }, p) {
-      const l = await eniLimits(core, scope, p.InstanceId, p.InstanceId.startsWith('eni-') ? 'eni' : 'instance');
+      const l = await core.eniLimits(scope, p.InstanceId, p.InstanceId.startsWith('eni-') ? 'eni' : 'instance');
       return {
         EniQuantity: l.eniQuantity,
         EniPrivateIpAddressQuantity: l.eniIpQuantity,

@@ -1,5 +1,4 @@
 /** Task results (spec §4.19, §4.20): how API 3.0 clients learn that an async call finished. */
-import { getTask } from '../../../core/ops/tasks.ts';
 import { action, RATE } from '../action.ts';
 import { t } from '../codec.ts';
 import { taskFailureText } from '../errors.ts';
@@ -11,7 +10,7 @@ export const taskActions = {
     rate: RATE.slow,
     params: t.obj({ TaskId: t.str() }),
     async run({ core, scope }, p) {
-      const task = await getTask(core, scope, { id: p.TaskId });
+      const task = await core.getTask(scope, { id: p.TaskId });
       return {
         Status: task.status,
         // Unconfirmed format for failures: "<code>: <message>", which is what a human needs.
@@ -27,7 +26,7 @@ export const taskActions = {
     async run({ core, scope }, p) {
       if (p.TaskId === undefined && p.DealName === undefined) throw new TcError('MissingParameter', 'One of TaskId and DealName is required.');
       if (p.TaskId === undefined) throw new TcError('InvalidParameter', 'eniplane has no billing deals; query by TaskId.');
-      const task = await getTask(core, scope, { seq: p.TaskId });
+      const task = await core.getTask(scope, { seq: p.TaskId });
       return { TaskId: task.seq, Result: task.status };
     },
   }),

@@ -1,5 +1,4 @@
 /** VPC and subnet actions (spec §4.1–4.6). */
-import { createSubnet, createVpc, deleteSubnet, deleteVpc, listSubnets, listVpcs } from '../../../core/ops/network.ts';
 import { action, page, RATE } from '../action.ts';
 import { t } from '../codec.ts';
 import { filterSubnets, filterVpcs } from '../filters.ts';
@@ -24,8 +23,7 @@ export const vpcActions = {
       EnableRouteVpcPublishIpv6: t.bool().optional(),
     }),
     async run({ core, scope, meta }, p) {
-      const vpc = await createVpc(
-        core,
+      const vpc = await core.createVpc(
         scope,
         {
           name: p.VpcName,
@@ -52,7 +50,7 @@ export const vpcActions = {
     async run({ core, scope }, p) {
       const { offset, limit } = checkPaging(p.Offset, p.Limit);
       if (p.VpcIds?.length && p.Filters?.length) throw new TcError('InvalidParameter.Coexist', 'VpcIds and Filters cannot be given together.');
-      let vpcs = await listVpcs(core, scope);
+      let vpcs = await core.listVpcs(scope);
       if (p.VpcIds?.length) vpcs = vpcs.filter((v) => p.VpcIds!.includes(v.id));
       vpcs = filterVpcs(vpcs, p.Filters ?? []);
       return { TotalCount: vpcs.length, VpcSet: page(vpcs, offset, limit).map(vpcShape) };
@@ -63,7 +61,7 @@ export const vpcActions = {
     rate: RATE.default,
     params: t.obj({ VpcId: t.id('vpc') }),
     async run({ core, scope }, p) {
-      await deleteVpc(core, scope, p.VpcId);
+      await core.deleteVpc(scope, p.VpcId);
       return {};
     },
   }),
@@ -79,7 +77,7 @@ export const vpcActions = {
       CdcId: ignore(),
     }),
     async run({ core, scope, meta }, p) {
-      const subnet = await createSubnet(core, scope, { vpcId: p.VpcId, name: p.SubnetName, cidr: p.CidrBlock, zone: p.Zone, tags: fromTags(p.Tags) }, meta);
+      const subnet = await core.createSubnet(scope, { vpcId: p.VpcId, name: p.SubnetName, cidr: p.CidrBlock, zone: p.Zone, tags: fromTags(p.Tags) }, meta);
       return { Subnet: subnetShape(subnet) };
     },
   }),
@@ -97,7 +95,7 @@ export const vpcActions = {
     async run({ core, scope }, p) {
       const { offset, limit } = checkPaging(p.Offset, p.Limit);
       if (p.SubnetIds?.length && p.Filters?.length) throw new TcError('InvalidParameter.Coexist', 'SubnetIds and Filters cannot be given together.');
-      let subnets = await listSubnets(core, scope);
+      let subnets = await core.listSubnets(scope);
       if (p.SubnetIds?.length) subnets = subnets.filter((s) => p.SubnetIds!.includes(s.id));
       subnets = filterSubnets(subnets, p.Filters ?? []);
       return { TotalCount: subnets.length, SubnetSet: page(subnets, offset, limit).map(subnetShape) };
@@ -108,7 +106,7 @@ export const vpcActions = {
     rate: RATE.default,
     params: t.obj({ SubnetId: t.id('subnet') }),
     async run({ core, scope }, p) {
-      await deleteSubnet(core, scope, p.SubnetId);
+      await core.deleteSubnet(scope, p.SubnetId);
       return {};
     },
   }),

@@ -1,0 +1,58 @@
+/**
+ * The core as the dialects (and every other caller above core) see it: operations and queries over
+ * one account's world, bound to the store, clock and ids they run on. No transaction handle and no
+ * store: what a caller may do to the world is exactly what is listed here.
+ */
+import type { CoreContext } from './context.ts';
+import { keyAndAccount } from './ops/accounts.ts';
+import { associateEip, associateEipToInstance, createEips, deleteEip, disassociateEip, listEips } from './ops/eips.ts';
+import { assignIps, attachEni, createEni, deleteEni, detachEni, eniLimits, listEnis, migrateEni, migrateIp, modifyEni, pageEnis, setAutoDelete, unassignIps } from './ops/enis.ts';
+import { changePower, listInstances, runInstances } from './ops/instances.ts';
+import { createSubnet, createSubnets, createVpc, deleteSubnet, deleteVpc, listSubnets, listVpcs } from './ops/network.ts';
+import { getTask } from './ops/tasks.ts';
+
+/** `op` with its context filled in. */
+function bind<A extends unknown[], R>(ctx: CoreContext, op: (ctx: CoreContext, ...args: A) => R): (...args: A) => R {
+  return (...args) => op(ctx, ...args);
+}
+
+export function coreApi(ctx: CoreContext) {
+  return {
+    /** Regions, zones, instance types and each provider's policy. */
+    catalog: ctx.catalog,
+    clock: ctx.clock,
+    keyAndAccount: bind(ctx, keyAndAccount),
+    createVpc: bind(ctx, createVpc),
+    deleteVpc: bind(ctx, deleteVpc),
+    listVpcs: bind(ctx, listVpcs),
+    createSubnet: bind(ctx, createSubnet),
+    createSubnets: bind(ctx, createSubnets),
+    deleteSubnet: bind(ctx, deleteSubnet),
+    listSubnets: bind(ctx, listSubnets),
+    runInstances: bind(ctx, runInstances),
+    changePower: bind(ctx, changePower),
+    listInstances: bind(ctx, listInstances),
+    createEni: bind(ctx, createEni),
+    deleteEni: bind(ctx, deleteEni),
+    modifyEni: bind(ctx, modifyEni),
+    attachEni: bind(ctx, attachEni),
+    detachEni: bind(ctx, detachEni),
+    migrateEni: bind(ctx, migrateEni),
+    setAutoDelete: bind(ctx, setAutoDelete),
+    assignIps: bind(ctx, assignIps),
+    unassignIps: bind(ctx, unassignIps),
+    migrateIp: bind(ctx, migrateIp),
+    listEnis: bind(ctx, listEnis),
+    pageEnis: bind(ctx, pageEnis),
+    eniLimits: bind(ctx, eniLimits),
+    createEips: bind(ctx, createEips),
+    deleteEip: bind(ctx, deleteEip),
+    associateEip: bind(ctx, associateEip),
+    associateEipToInstance: bind(ctx, associateEipToInstance),
+    disassociateEip: bind(ctx, disassociateEip),
+    listEips: bind(ctx, listEips),
+    getTask: bind(ctx, getTask),
+  };
+}
+
+export type Core = ReturnType<typeof coreApi>;
