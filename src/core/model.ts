@@ -179,19 +179,35 @@ export interface ElasticIp {
 
 export type TaskStatus = 'RUNNING' | 'SUCCESS' | 'FAILED';
 
-export type TaskKind =
-  | 'eni.create'
-  | 'eni.delete'
-  | 'eni.attach'
-  | 'eni.detach'
-  | 'eni.migrate'
-  | 'eni.assignIps'
-  | 'eni.unassignIps'
-  | 'ip.migrate'
-  | 'instance.run'
-  | 'instance.start'
-  | 'instance.stop'
-  | 'instance.terminate';
+/** What each kind of task carries to its completion or roll-back (its prior state included). */
+export interface TaskPayloads {
+  'eni.create': { eniId: string };
+  'eni.delete': { eniId: string };
+  'eni.attach': { eniId: string; instanceId: string };
+  'eni.detach': { eniId: string; instanceId: string };
+  'eni.migrate': {
+    eniId: string;
+    sourceInstanceId: string;
+    destinationInstanceId: string;
+    /** The attachment on the source, restored if the move fails. */
+    prior: Pick<Eni, 'attachType' | 'deviceIndex' | 'attachedAt'>;
+  };
+  'eni.assignIps': { eniId: string; addresses: string[] };
+  'eni.unassignIps': { eniId: string; addresses: string[] };
+  'ip.migrate': { sourceEniId: string; destinationEniId: string; subnetId: string; address: string };
+  'instance.run': { instanceIds: string[] };
+  'instance.start': PowerPayload;
+  'instance.stop': PowerPayload;
+  'instance.terminate': PowerPayload;
+}
+
+/** A start, stop or terminate: the instances and the state each had before, for a roll-back. */
+export interface PowerPayload {
+  instanceIds: string[];
+  prior: Record<string, Instance['state']>;
+}
+
+export type TaskKind = keyof TaskPayloads;
 
 export interface Task {
   id: string;
@@ -201,7 +217,7 @@ export interface Task {
   region: string;
   kind: TaskKind;
   status: TaskStatus;
-  /** What the executor needs to finish or roll back the operation (its prior state included). */
+  /** TaskPayloads[kind], as stored. */
   payload: Record<string, unknown>;
   resourceIds: string[];
   errorCode: string | null;

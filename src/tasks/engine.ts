@@ -10,7 +10,7 @@ import { isDomainError } from '../core/errors.ts';
 import type { Scope, Task } from '../core/model.ts';
 import type { Driver } from '../dataplane/driver.ts';
 import type { Store } from '../core/ports/repo.ts';
-import { executors } from './executors.ts';
+import { transitionOf } from '../core/transitions/index.ts';
 
 export interface EngineOptions {
   store: Store;
@@ -144,7 +144,8 @@ export class TaskEngine {
     }
   }
   private async finish(task: Task, failure: { code: string; message: string } | undefined): Promise<void> {
-    const executor = executors[task.kind];
+    const transition = transitionOf(task);
+    const payload = task.payload as never;
     await this.o.store.write(async (tx) => {
       await tx.lockTask(task.id);
       const current = await tx.getTask(task.id);
@@ -157,10 +158,10 @@ export class TaskEngine {
       await tx.lock({ instances: task.resourceIds, enis: task.resourceIds });
       const now = this.o.clock.now();
       if (failure) {
-        await executor.rollback(tx, scope, task, now, failure.message);
+        await transition.rollback(tx, scope, payload, now, failure.message);
         await tx.finishTask(task.id, 'FAILED', now, failure);
       } else {
-        await executor.complete(tx, scope, task, now);
+        await transition.complete(tx, scope, payload, now);
         await tx.finishTask(task.id, 'SUCCESS', now);
       }
     });

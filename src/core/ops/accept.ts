@@ -3,16 +3,16 @@
  * finish. The task id is the request id the vendor answers with, so clients can poll it.
  */
 import type { CoreContext, RequestMeta } from '../context.ts';
-import type { Scope, Task, TaskKind } from '../model.ts';
+import type { Scope, Task, TaskKind, TaskPayloads } from '../model.ts';
 import type { Repo } from '../ports/repo.ts';
 
-export async function accept(
+export async function accept<K extends TaskKind>(
   core: CoreContext,
   tx: Repo,
   scope: Scope,
   meta: RequestMeta,
-  kind: TaskKind,
-  payload: Record<string, unknown>,
+  kind: K,
+  payload: TaskPayloads[K],
   resourceIds: string[],
 ): Promise<Task> {
   const now = core.clock.now();
@@ -22,7 +22,7 @@ export async function accept(
     region: scope.region,
     kind,
     status: 'RUNNING',
-    payload,
+    payload: payload as unknown as Record<string, unknown>,
     resourceIds,
     errorCode: null,
     errorMessage: null,

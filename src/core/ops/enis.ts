@@ -24,6 +24,7 @@ import {
 } from '../rules.ts';
 import type { EniQuery, Repo } from '../ports/repo.ts';
 import { accept } from './accept.ts';
+import { settle, withEni, type Transition, type Transitions } from '../transitions/kit.ts';
 import { newId, policyOf } from '../naming.ts';
 
 export interface CreateEniInput {
@@ -131,6 +132,18 @@ export async function createEni(core: CoreContext, scope: Scope, input: CreateEn
   return { ...out.result, replayed: out.replayed };
 }
 
+/** A create completes AVAILABLE (attached, for create-and-attach); failed, it leaves nothing behind. */
+const created: Transition<'eni.create'> = {
+  async complete(tx, scope, p, now) {
+    await withEni(tx, scope, p.eniId, (e) => (e.targetInstanceId ? { ...settle(e), instanceId: e.targetInstanceId, targetInstanceId: null, attachedAt: now } : settle(e)));
+    const eni = await tx.getEni(scope, p.eniId);
+    if (eni) await tx.setIpState(eni.subnetId, eni.ips.map((i) => i.address), 'AVAILABLE');
+  },
+  async rollback(tx, scope, p) {
+    await withEni(tx, scope, p.eniId, () => null);
+  },
+};
+
 /** `vpcId`: the VPC the caller names (API 2.0), which must hold the ENI. */
 export async function deleteEni(core: CoreContext, scope: Scope, eniId: string, meta: RequestMeta, vpcId?: string): Promise<{ taskId: string }> {
   const out = await core.store.write(async (tx) => {
@@ -148,6 +161,15 @@ export async function deleteEni(core: CoreContext, scope: Scope, eniId: string, 
   core.notify();
   return { taskId: out.id };
 }
+
+const deleted: Transition<'eni.delete'> = {
+  async complete(tx, scope, p) {
+    await withEni(tx, scope, p.eniId, () => null);
+  },
+  async rollback(tx, scope, p) {
+    await withEni(tx, scope, p.eniId, settle);
+  },
+};
 
 export interface ModifyEniInput {
   eniId: string;
@@ -208,6 +230,15 @@ export async function attachEni(core: CoreContext, scope: Scope, input: AttachIn
   return { ...out.result, replayed: out.replayed };
 }
 
+const attached: Transition<'eni.attach'> = {
+  async complete(tx, scope, p, now) {
+    await withEni(tx, scope, p.eniId, (e) => ({ ...settle(e), instanceId: p.instanceId, targetInstanceId: null, attachedAt: now }));
+  },
+  async rollback(tx, scope, p) {
+    await withEni(tx, scope, p.eniId, (e) => ({ ...settle(e), targetInstanceId: null, deviceIndex: null, attachType: 0, autoDelete: false }));
+  },
+};
+
 export async function detachEni(
   core: CoreContext,
   scope: Scope,
@@ -233,6 +264,15 @@ export async function detachEni(
   core.notify();
   return { ...out.result, replayed: out.replayed };
 }
+
+const detached: Transition<'eni.detach'> = {
+  async complete(tx, scope, p) {
+    await withEni(tx, scope, p.eniId, (e) => ({ ...settle(e), instanceId: null, deviceIndex: null, attachedAt: null, attachType: 0, autoDelete: false }));
+  },
+  async rollback(tx, scope, p) {
+    await withEni(tx, scope, p.eniId, settle);
+  },
+};
 
 export interface MigrateInput {
   eniId: string;
@@ -277,6 +317,15 @@ export async function migrateEni(core: CoreContext, scope: Scope, input: Migrate
   return { taskId: task.id };
 }
 
+const migrated: Transition<'eni.migrate'> = {
+  async complete(tx, scope, p, now) {
+    await withEni(tx, scope, p.eniId, (e) => ({ ...settle(e), instanceId: p.destinationInstanceId, targetInstanceId: null, attachedAt: now }));
+  },
+  async rollback(tx, scope, p) {
+    await withEni(tx, scope, p.eniId, (e) => ({ ...settle(e), targetInstanceId: null, ...p.prior }));
+  },
+};
+
 export interface AssignIpsInput {
   eniId: string;
   addresses?: IpRequest[];
@@ -313,6 +362,17 @@ export async function assignIps(core: CoreContext, scope: Scope, input: AssignIp
   return { ...out.result, replayed: out.replayed };
 }
 
+const assigned: Transition<'eni.assignIps'> = {
+  async complete(tx, scope, p) {
+    const eni = await tx.getEni(scope, p.eniId);
+    if (eni) await tx.setIpState(eni.subnetId, p.addresses, 'AVAILABLE');
+  },
+  async rollback(tx, scope, p) {
+    const eni = await tx.getEni(scope, p.eniId);
+    if (eni) await tx.deleteIps(eni.subnetId, p.addresses);
+  },
+};
+
 export async function unassignIps(
   core: CoreContext,
   scope: Scope,
@@ -337,6 +397,17 @@ export async function unassignIps(
   core.notify();
   return { taskId: task.id };
 }
+
+const unassigned: Transition<'eni.unassignIps'> = {
+  async complete(tx, scope, p) {
+    const eni = await tx.getEni(scope, p.eniId);
+    if (eni) await tx.deleteIps(eni.subnetId, p.addresses);
+  },
+  async rollback(tx, scope, p) {
+    const eni = await tx.getEni(scope, p.eniId);
+    if (eni) await tx.setIpState(eni.subnetId, p.addresses, 'AVAILABLE');
+  },
+};
 
 export async function migrateIp(
   core: CoreContext,
@@ -371,6 +442,15 @@ export async function migrateIp(
   core.notify();
   return { taskId: task.id };
 }
+
+const ipMigrated: Transition<'ip.migrate'> = {
+  async complete(tx, _scope, p) {
+    await tx.moveIp(p.subnetId, p.address, p.destinationEniId, 'AVAILABLE');
+  },
+  async rollback(tx, _scope, p) {
+    await tx.setIpState(p.subnetId, [p.address], 'AVAILABLE');
+  },
+};
 
 export interface EniLimits {
   eniQuantity: number;
@@ -531,3 +611,15 @@ export async function setAutoDelete(core: CoreContext, scope: Scope, instanceId:
     for (const eni of enis) await tx.updateEni(eni);
   });
 }
+
+/** How each ENI and address task ends (the engine runs them; see core/transitions). */
+export const eniTransitions: Transitions<'eni.create' | 'eni.delete' | 'eni.attach' | 'eni.detach' | 'eni.migrate' | 'eni.assignIps' | 'eni.unassignIps' | 'ip.migrate'> = {
+  'eni.create': created,
+  'eni.delete': deleted,
+  'eni.attach': attached,
+  'eni.detach': detached,
+  'eni.migrate': migrated,
+  'eni.assignIps': assigned,
+  'eni.unassignIps': unassigned,
+  'ip.migrate': ipMigrated,
+};

@@ -3,10 +3,12 @@ import { findInstanceType, findZone } from '../catalog.ts';
 import type { CoreContext, RequestMeta } from '../context.ts';
 import { fail } from '../errors.ts';
 import { once } from '../idempotency.ts';
-import type { Eni, Instance, Scope, Tag } from '../model.ts';
+import type { Eni, Instance, PowerPayload, Scope, Tag } from '../model.ts';
+import type { Repo } from '../ports/repo.ts';
 import { allocateAddresses } from '../addresses.ts';
 import { requireIdle, requireInstanceState, requireSubnetInVpc, requireText } from '../rules.ts';
 import { accept } from './accept.ts';
+import { setInstances, settle, withEni, type Transition, type Transitions } from '../transitions/kit.ts';
 import { uniqueMac } from './enis.ts';
 import { newId, policyOf } from '../naming.ts';
 
@@ -118,6 +120,17 @@ export async function runInstances(core: CoreContext, scope: Scope, input: RunIn
   return { ...out.result, replayed: out.replayed };
 }
 
+const launched: Transition<'instance.run'> = {
+  async complete(tx, scope, p) {
+    await setInstances(tx, scope, p.instanceIds, () => ({ state: 'RUNNING', latestOperationState: 'SUCCESS' }));
+  },
+  async rollback(tx, scope, p, _now, reason) {
+    await setInstances(tx, scope, p.instanceIds, () => ({ state: 'LAUNCH_FAILED', latestOperationState: 'FAILED', latestOperationError: reason }));
+    // A launch that failed never had a working NIC: free its primary ENI and address.
+    for (const id of p.instanceIds) for (const e of await tx.listEnis(scope, { instanceId: id })) if (e.primary) await tx.deleteEni(e.id);
+  },
+};
+
 /** Tencent's naming: several instances without a pattern get 1…n appended. */
 function instanceName(base: string | undefined, n: number, count: number): string {
   const name = base ?? '未命名';
@@ -162,6 +175,39 @@ export async function changePower(core: CoreContext, scope: Scope, op: keyof typ
   return { taskId: task.id };
 }
 
+/** A failed start, stop or terminate puts every instance back in the state it had before. */
+const restorePriorState = async (tx: Repo, scope: Scope, p: PowerPayload, _now: number, reason: string): Promise<void> => {
+  await setInstances(tx, scope, p.instanceIds, (id) => ({ state: p.prior[id], latestOperationState: 'FAILED', latestOperationError: reason }));
+};
+
+/** Start and stop: every instance of the batch settles in `state`. */
+function power(state: 'RUNNING' | 'STOPPED'): Transition<'instance.start' | 'instance.stop'> {
+  return {
+    async complete(tx, scope, p) {
+      await setInstances(tx, scope, p.instanceIds, () => ({ state, latestOperationState: 'SUCCESS' }));
+    },
+    rollback: restorePriorState,
+  };
+}
+
+const terminated: Transition<'instance.terminate'> = {
+  async complete(tx, scope, p) {
+    for (const id of p.instanceIds) {
+      for (const eniId of await tx.enisLinkedTo(id)) {
+        await withEni(tx, scope, eniId, (e) =>
+          e.primary || (e.autoDelete && e.instanceId === id)
+            ? null
+            : // Other secondary ENIs outlive the instance and come back detached (Tencent spec §5.5
+              // choice; JD Cloud autoDelete=false, spec §6.5).
+              { ...settle(e), instanceId: null, targetInstanceId: null, deviceIndex: null, attachedAt: null, attachType: 0, autoDelete: false },
+        );
+      }
+      await tx.deleteInstance(id);
+    }
+  },
+  rollback: restorePriorState,
+};
+
 export async function listInstances(core: CoreContext, scope: Scope, ids?: string[]): Promise<Array<Instance & { primaryIps: string[] }>> {
   return core.store.read(async (tx) => {
     const instances = await tx.listInstances(scope, ids);
@@ -174,3 +220,11 @@ export async function listInstances(core: CoreContext, scope: Scope, ids?: strin
     return out;
   });
 }
+
+/** How each instance task ends (the engine runs them; see core/transitions). */
+export const instanceTransitions: Transitions<'instance.run' | 'instance.start' | 'instance.stop' | 'instance.terminate'> = {
+  'instance.run': launched,
+  'instance.start': power('RUNNING'),
+  'instance.stop': power('STOPPED'),
+  'instance.terminate': terminated,
+};
