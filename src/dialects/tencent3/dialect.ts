@@ -8,7 +8,6 @@ import { findRegion } from '../../core/catalog.ts';
 import type { Core } from '../../core/api.ts';
 import { isDomainError } from '../../core/errors.ts';
 import type { Account } from '../../core/model.ts';
-import { findCredential } from '../../auth/keys.ts';
 import { hmacMethodOf, v1HostCandidates, verifyV1 } from '../../auth/hmacV1.ts';
 import type { RateLimiter } from '../../auth/rateLimiter.ts';
 import type { ReplayCache } from '../../auth/replayCache.ts';
@@ -16,6 +15,8 @@ import type { SecretBox } from '../../auth/secrets.ts';
 import { parseTc3Authorization, verifyTc3 } from '../../auth/tc3.ts';
 import { formPairs, type Dialect, type RequestFacts, type WireRequest, type WireResponse } from '../../http/wire.ts';
 import { actions } from './actions/index.ts';
+import type { ActionDef } from './action.ts';
+import { credentialOf, refuse, runPipeline, type Admission, type CallContext, type DialectSteps } from '../shared/pipeline.ts';
 import { unflatten, validate } from './codec.ts';
 import { tcErrorOf } from './errors.ts';
 import type { Language } from './shapes.ts';
@@ -49,8 +50,17 @@ interface Decoded {
   account: Account;
 }
 
-export class Tencent3Dialect implements Dialect {
+interface Tc3Admission extends Admission {
+  def: ActionDef;
+  params: Record<string, unknown>;
+  language: Language;
+  /** X-TC-TraceId, echoed on the answer. */
+  traceId: string | undefined;
+}
+
+export class Tencent3Dialect implements Dialect, DialectSteps<Tc3Admission> {
   readonly name = 'tencent3';
+  readonly limiterPrefix = 'tc';
   private readonly window: number;
 
   constructor(private readonly o: Tencent3Options) {
@@ -62,35 +72,37 @@ export class Tencent3Dialect implements Dialect {
       kind === 'tooLarge'
         ? new TcError('RequestSizeLimitExceeded', 'The request body is larger than the API allows.')
         : new TcError('InternalError', 'An internal error occurred. Please retry later.');
-    return this.error(facts, err, undefined);
+    return refuse(this, this.o, err, facts);
   }
 
-  async handle(req: WireRequest, facts: RequestFacts): Promise<WireResponse> {
-    const traceId = req.headers['x-tc-traceid'];
-    try {
-      const d = await this.decode(req, facts);
-      const def = actions[d.action ?? ''];
-      if (!d.action) throw new TcError('MissingParameter', 'The request is missing the action (X-TC-Action or Action).');
-      if (!def) throw new TcError('InvalidAction', `The action \`${d.action}\` does not exist.`);
-      if (!d.version) throw new TcError('MissingParameter', 'The request is missing the version (X-TC-Version or Version).');
-      if (d.version !== VERSION) throw new TcError('NoSuchVersion', `The version \`${d.version}\` does not exist for this action.`);
-      const region = this.region(def.regional !== false, d.region, req.headers.host ?? '');
-      const language = this.language(d.language);
-      const scope = { accountId: d.account.id, provider: d.account.provider, region };
-      if (this.o.rateLimiter && !(await this.o.rateLimiter.take(`tc:${d.account.id}:${d.action}`, def.rate))) {
-        throw new TcError('RequestLimitExceeded', `Requests to ${d.action} exceed ${def.rate} per second for this account.`);
-      }
-      const params = validate(def.params, d.params);
-      const clientToken = typeof (params as { ClientToken?: unknown }).ClientToken === 'string' ? (params as { ClientToken: string }).ClientToken : undefined;
-      const answer = await def.run({ core: this.o.core, scope, account: d.account, meta: { requestId: facts.requestId, clientToken }, language }, params);
-      const requestId = typeof answer.RequestId === 'string' ? answer.RequestId : facts.requestId;
-      // A ClientToken replay answers with the first call's RequestId: log and audit the one the client sees.
-      facts.requestId = requestId;
-      facts.code = 'Success';
-      return this.answer({ ...answer, RequestId: requestId }, traceId);
-    } catch (err) {
-      return this.error(facts, err, traceId);
-    }
+  handle(req: WireRequest, facts: RequestFacts): Promise<WireResponse> {
+    return runPipeline(this, this.o, req, facts);
+  }
+
+  async admit(req: WireRequest, facts: RequestFacts): Promise<Tc3Admission> {
+    const d = await this.decode(req, facts);
+    const def = actions[d.action ?? ''];
+    if (!d.action) throw new TcError('MissingParameter', 'The request is missing the action (X-TC-Action or Action).');
+    if (!def) throw new TcError('InvalidAction', `The action \`${d.action}\` does not exist.`);
+    if (!d.version) throw new TcError('MissingParameter', 'The request is missing the version (X-TC-Version or Version).');
+    if (d.version !== VERSION) throw new TcError('NoSuchVersion', `The version \`${d.version}\` does not exist for this action.`);
+    const region = this.region(def.regional !== false, d.region, req.headers.host ?? '');
+    return { account: d.account, region, action: d.action, rate: def.rate, def, params: d.params, language: this.language(d.language), traceId: req.headers['x-tc-traceid'] };
+  }
+
+  throttled(a: Tc3Admission): Error {
+    return new TcError('RequestLimitExceeded', `Requests to ${a.action} exceed ${a.rate} per second for this account.`);
+  }
+
+  async invoke(a: Tc3Admission, ctx: CallContext, facts: RequestFacts): Promise<WireResponse> {
+    const params = validate(a.def.params, a.params);
+    const clientToken = typeof (params as { ClientToken?: unknown }).ClientToken === 'string' ? (params as { ClientToken: string }).ClientToken : undefined;
+    const answer = await a.def.run({ ...ctx, meta: { ...ctx.meta, clientToken }, language: a.language }, params);
+    const requestId = typeof answer.RequestId === 'string' ? answer.RequestId : facts.requestId;
+    // A ClientToken replay answers with the first call's RequestId: log and audit the one the client sees.
+    facts.requestId = requestId;
+    facts.code = 'Success';
+    return this.answer({ ...answer, RequestId: requestId }, a.traceId);
   }
 
   // ---- steps --------------------------------------------------------------------------------
@@ -185,9 +197,8 @@ export class Tencent3Dialect implements Dialect {
   }
 
   private async credential(secretId: string) {
-    const cred = await findCredential(this.o.core, secretId, this.o.secrets);
-    // A JD Cloud key is not a Tencent key: to this dialect it does not exist.
-    if (!cred || cred.account.provider !== 'tencent') throw new TcError('AuthFailure.SecretIdNotFound', 'The SecretId does not exist or is disabled.');
+    const cred = await credentialOf(this.o, secretId, 'tencent');
+    if (!cred) throw new TcError('AuthFailure.SecretIdNotFound', 'The SecretId does not exist or is disabled.');
     return cred;
   }
 
@@ -226,18 +237,23 @@ export class Tencent3Dialect implements Dialect {
     return { status: 200, headers, body: { Response: response } };
   }
 
-  private error(facts: RequestFacts, err: unknown, traceId: string | undefined): WireResponse {
+  refusal(err: unknown, facts: RequestFacts, req?: WireRequest): WireResponse | undefined {
     let body: { code: string; message: string };
     if (err instanceof TcError) body = { code: err.code, message: err.message };
     else if (isDomainError(err)) {
       const def = actions[facts.action ?? ''];
       body = tcErrorOf(err, { product: def?.product ?? 'vpc', action: facts.action ?? '' });
-    } else {
-      this.o.log?.('error', 'internal error', { requestId: facts.requestId, error: err instanceof Error ? err.stack : String(err) });
-      body = { code: 'InternalError', message: 'An internal error occurred. Please retry later.' };
-    }
+    } else return undefined;
+    return this.errorAnswer(facts, body, req);
+  }
+
+  internal(facts: RequestFacts, req?: WireRequest): WireResponse {
+    return this.errorAnswer(facts, { code: 'InternalError', message: 'An internal error occurred. Please retry later.' }, req);
+  }
+
+  private errorAnswer(facts: RequestFacts, body: { code: string; message: string }, req: WireRequest | undefined): WireResponse {
     facts.code = body.code;
-    return this.answer({ Error: { Code: body.code, Message: body.message }, RequestId: facts.requestId }, traceId);
+    return this.answer({ Error: { Code: body.code, Message: body.message }, RequestId: facts.requestId }, req?.headers['x-tc-traceid']);
   }
 }
 
