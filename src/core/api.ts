@@ -11,9 +11,9 @@ import { changePower, listInstances, runInstances } from './ops/instances.ts';
 import { createSubnet, createSubnets, createVpc, deleteSubnet, deleteVpc, listSubnets, listVpcs } from './ops/network.ts';
 import { getTask } from './ops/tasks.ts';
 
-/** `op` with its context filled in. */
+/** `op` with its context filled in (a bound function: no rest/spread on every call). */
 function bind<A extends unknown[], R>(ctx: CoreContext, op: (ctx: CoreContext, ...args: A) => R): (...args: A) => R {
-  return (...args) => op(ctx, ...args);
+  return op.bind(undefined, ctx) as unknown as (...args: A) => R;
 }
 
 export function coreApi(ctx: CoreContext) {
