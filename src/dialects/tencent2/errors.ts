@@ -60,7 +60,11 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
     d.reason === 'tooLong' && NAME_CODES[d.field]
       ? client(NAME_CODES[d.field]!, `(${FIELD[d.field]}) is longer than ${d.limit} ${d.unit === 'bytes' ? 'bytes' : 'characters'}.`)
       : client('InvalidParameter', `(${FIELD[d.field]}) ${d.reason}${d.value === undefined ? '' : `: ${String(d.value)}`}.`),
-  NotFound: (d) => client(NOT_FOUND[d.resource] ?? 'InvalidParameter', `The ${d.resource} ${d.id} does not exist.`),
+  NotFound: (d) =>
+    d.resource === 'task'
+      ? // An unknown task id is a bad parameter in 2.0 (spec §3.16 choice).
+        client('InvalidParameter', `(taskId) the task ${d.id} does not exist.`)
+      : client(NOT_FOUND[d.resource] ?? 'InvalidParameter', `The ${d.resource} ${d.id} does not exist.`),
   PermissionDenied: (d, action) => table.NotFound({ resource: d.resource, id: d.id }, action),
   EipZoneMismatch: (d) => client('UnsupportedOperation.ZoneMismatch', `The EIP ${d.eipId} is bound to ${d.az}, not ${d.instanceZone}.`),
   ResourceMismatch: (d) =>

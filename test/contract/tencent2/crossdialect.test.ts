@@ -150,7 +150,8 @@ for (const kind of STORE_KINDS) {
 
       // Another account: neither the 3.0 task nor the 2.0 ones exist for it.
       for (const id of [n3, t1, t3]) {
-        expect2(await other.c.vpc({ Action: 'DescribeVpcTaskResult', taskId: id }), 4000, 'InvalidParameter', `task ${id} of another account`);
+        const body = expect2(await other.c.vpc({ Action: 'DescribeVpcTaskResult', taskId: id }), 4000, 'InvalidParameter', `task ${id} of another account`);
+        assert.equal(body.message, `(taskId) the task ${id} does not exist.`);
       }
       // Tasks are regional: the same account in another region does not see it; 'gz' is the same region.
       const sh = capiClients(s.server.port, s.account, { region: 'ap-shanghai' });

@@ -1,5 +1,5 @@
 /** API 2.0 ENI actions (spec §3.7–3.16). Every ENI call names its VPC; an ENI elsewhere is not found. */
-import { fail, isDomainError } from '../../../core/errors.ts';
+import { fail } from '../../../core/errors.ts';
 import { action2, p2, pageOf, sortBy, taskAnswer } from '../action.ts';
 import { taskOutput } from '../errors.ts';
 import { eni2Shape } from '../shapes.ts';
@@ -173,14 +173,7 @@ export const eni2Actions = {
     rate: 20,
     params: p2.obj({ taskId: p2.uint(), type: p2.str().optional() }),
     async run(ctx, p) {
-      let task;
-      try {
-        task = await ctx.core.getTask(ctx.scope, { seq: p.taskId });
-      } catch (e) {
-        // An unknown task id is a bad parameter in 2.0 (spec §3.16 choice).
-        if (isDomainError(e) && e.kind === 'NotFound') throw PUBLIC.invalidParameter(`(taskId) the task ${p.taskId} does not exist.`);
-        throw e;
-      }
+      const task = await ctx.core.getTask(ctx.scope, { seq: p.taskId });
       // 0 = succeeded, 1 = failed, 2 = running (spec §3.16).
       const status = task.status === 'SUCCESS' ? 0 : task.status === 'FAILED' ? 1 : 2;
       return { data: status === 1 ? { status, output: taskOutput(task.errorCode, task.errorMessage) } : { status } };
