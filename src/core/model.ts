@@ -83,6 +83,12 @@ export interface Subnet {
   createdAt: number;
 }
 
+/** A subnet as the APIs show it: with how many of its addresses are usable and free. */
+export interface SubnetView extends Subnet {
+  availableIpCount: number;
+  totalIpCount: number;
+}
+
 export type InstanceState =
   | 'PENDING'
   | 'LAUNCH_FAILED'

@@ -3,7 +3,7 @@ import type { CoreContext, RequestMeta } from '../context.ts';
 import { fail } from '../errors.ts';
 import { findZone } from '../catalog.ts';
 import { cidrSize, cidrsOverlap, cidrWithin, isAllowedVpcCidr, parseCidr } from '../ipam.ts';
-import type { Scope, Subnet, Tag, Vpc } from '../model.ts';
+import type { Scope, Subnet, SubnetView, Tag, Vpc } from '../model.ts';
 import { requireText } from '../rules.ts';
 import { newId, policyOf } from '../naming.ts';
 import { freeAddressCount } from '../addresses.ts';
@@ -72,11 +72,6 @@ export interface SubnetSpec {
 
 export interface CreateSubnetInput extends SubnetSpec {
   vpcId: string;
-}
-
-export interface SubnetView extends Subnet {
-  availableIpCount: number;
-  totalIpCount: number;
 }
 
 export async function createSubnet(core: CoreContext, scope: Scope, input: CreateSubnetInput, meta: RequestMeta): Promise<SubnetView> {

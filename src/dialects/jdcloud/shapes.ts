@@ -1,7 +1,7 @@
 /** Core objects in JD Cloud's shapes (spec §5): vm and vpc see an ENI differently. */
 import type { Catalog, InstanceTypeInfo } from '../../core/catalog.ts';
 import type { ElasticIp, Eni, Instance, Vpc } from '../../core/model.ts';
-import type { SubnetView } from '../../core/ops/network.ts';
+import type { SubnetView } from '../../core/model.ts';
 import { formatIpv4, parseCidr } from '../../core/ipam.ts';
 import { beijingTime } from '../shared/time.ts';
 import { JD_STATUS } from './errors.ts';

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Catalog, InstanceTypeInfo } from '../../core/catalog.ts';
 import type { Eni, Instance, Vpc } from '../../core/model.ts';
-import type { SubnetView } from '../../core/ops/network.ts';
+import type { SubnetView } from '../../core/model.ts';
 import { beijingTime } from '../shared/time.ts';
 
 /** The numeric zone id API 2.0 speaks (e.g. 100003 for ap-guangzhou-3). */

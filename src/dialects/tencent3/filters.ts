@@ -14,7 +14,7 @@
  *   termination protection) match as if every resource lacked them.
  */
 import type { Eni, Instance, Tag, Vpc } from '../../core/model.ts';
-import type { SubnetView } from '../../core/ops/network.ts';
+import type { SubnetView } from '../../core/model.ts';
 import { MAX_STORE_VALUES, type EniField } from '../../core/ports/repo.ts';
 import { BEIJING_OFFSET_MS, beijingTime, eniType, instanceUuid } from './shapes.ts';
 import { TcError } from './tcError.ts';

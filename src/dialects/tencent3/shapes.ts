@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Eni, Instance, PrivateIp, Tag, Vpc } from '../../core/model.ts';
 import type { InstanceTypeInfo, RegionInfo, ZoneInfo } from '../../core/catalog.ts';
-import type { SubnetView } from '../../core/ops/network.ts';
+import type { SubnetView } from '../../core/model.ts';
 import type {
   NetworkInterface as WireEni,
   NetworkInterfaceAttachment as WireAttachment,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Eni, Instance, PrivateIp, Vpc } from '../../../../src/core/model.ts';
-import type { SubnetView } from '../../../../src/core/ops/network.ts';
+import type { SubnetView } from '../../../../src/core/model.ts';
 import {
   type Filter, filterEnis, filterInstances, filterSubnets, filterVpcs, parseBeijingTime,
 } from '../../../../src/dialects/tencent3/filters.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Eni, Instance, PrivateIp, Vpc } from '../../../../src/core/model.ts';
 import type { InstanceTypeInfo, RegionInfo, ZoneInfo } from '../../../../src/core/catalog.ts';
-import type { SubnetView } from '../../../../src/core/ops/network.ts';
+import type { SubnetView } from '../../../../src/core/model.ts';
 import {
   beijingTime, eniShape, instanceShape, instanceUuid, isoUtc, privateIpShape, regionShape, subnetShape,
   systemDiskId, vpcShape, zoneShape,
