@@ -18,6 +18,8 @@ import { Tencent2Dialect } from './dialects/tencent2/dialect.ts';
 import { JdcloudDialect } from './dialects/jdcloud/dialect.ts';
 import { buildServer } from './http/server.ts';
 import { openStore } from './store/open.ts';
+import { GroupCommit } from './store/groupCommit.ts';
+import type { AuditEntry } from './core/model.ts';
 import { TaskEngine } from './tasks/engine.ts';
 import { parseLatency, parseRange } from './tasks/timing.ts';
 
@@ -92,7 +94,17 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     log: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => logger[level](data, msg),
   };
   const dialects = { tencent3: new Tencent3Dialect(common), tencent2: new Tencent2Dialect(common), jdcloud: new JdcloudDialect(common) };
-  const server = buildServer({ store, dialects, logger, clock, bodyLimit: LIMITS.jsonBody, requestTimeoutMs: cfg.requestTimeoutMs });
+  // Entries of requests finishing together share one transaction (see store/groupCommit.ts).
+  const auditTrail = new GroupCommit<AuditEntry>(store, (tx, entry) => tx.insertAudit(entry));
+  const server = buildServer({
+    health: () => store.ping(),
+    recordAudit: (entry) => auditTrail.submit(entry),
+    dialects,
+    logger,
+    clock,
+    bodyLimit: LIMITS.jsonBody,
+    requestTimeoutMs: cfg.requestTimeoutMs,
+  });
   await server.listen({ host: cfg.host, port: cfg.port });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : cfg.port;

@@ -6,13 +6,11 @@ import Fastify, { LogController, type FastifyReply, type FastifyRequest } from '
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import type { Store } from '../core/ports/repo.ts';
 import type { Dialect, RequestFacts, WireRequest, WireResponse } from './wire.ts';
 import type { Clock } from '../core/clock.ts';
 import { createServer } from 'node:http';
 import { API2_PATH } from '../dialects/tencent2/dialect.ts';
 import { JD_PATH_PREFIX } from '../dialects/jdcloud/dialect.ts';
-import { GroupCommit } from '../store/groupCommit.ts';
 import type { AuditEntry } from '../core/model.ts';
 
 /** `http://host/path?q` → `/path?q`; an origin-form target is returned as it is. */
@@ -29,7 +27,10 @@ function pathOf(url: string): string {
 }
 
 export interface ServerOptions {
-  store: Store;
+  /** Resolves when the database answers (for /healthz). */
+  health(): Promise<void>;
+  /** Writes one audit entry; entries of requests finishing together may share a transaction. */
+  recordAudit(entry: AuditEntry): Promise<void>;
   dialects: { tencent3: Dialect; tencent2: Dialect; jdcloud: Dialect };
   logger: Logger;
   /** Largest body any dialect accepts (API 3.0 JSON: 10 MB); dialects apply their own lower limits. */
@@ -98,7 +99,7 @@ export function buildServer(o: ServerOptions) {
 
   app.get('/healthz', async (_req, reply) => {
     try {
-      await o.store.ping();
+      await o.health();
       return write(reply, { status: 200, headers: {}, body: { status: 'ok' } });
     } catch {
       return write(reply, { status: 503, headers: {}, body: { status: 'unavailable', reason: 'database unreachable' } });
@@ -134,12 +135,10 @@ export function buildServer(o: ServerOptions) {
     return write(reply, dialect.transportFailure(tooLarge ? 'tooLarge' : 'internal', facts));
   });
 
-  // Entries of requests finishing together share one transaction (see groupCommit.ts).
-  const auditTrail = new GroupCommit<AuditEntry>(o.store, (tx, entry) => tx.insertAudit(entry));
   /** Every mutating call, accepted or refused, is recorded; a lost audit write is logged, never hidden. */
   const audit = async (facts: RequestFacts, wire: WireRequest, res: WireResponse): Promise<void> => {
     try {
-      await auditTrail.submit({
+      await o.recordAudit({
         at: o.clock.now(),
         accountId: facts.accountId ?? null,
         // The key id as presented, which may be hostile: PostgreSQL text cannot hold a NUL.
