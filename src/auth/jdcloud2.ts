@@ -10,7 +10,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { pyCompareLists, pyQuote } from './pythonUrl.ts';
 
 export const JD2_ALGORITHM = 'JDCLOUD2-HMAC-SHA256';
-const JD2_TERMINATOR = 'jdcloud2_request';
+export const JD2_TERMINATOR = 'jdcloud2_request';
 
 /**
  * Headers that must be among the signed ones: the docs require the date and the nonce, and every
@@ -81,6 +81,11 @@ export function parseJdAuthorizationAs(header: string, algorithm: string, termin
   if (names.some((h) => h === '') || new Set(names).size !== names.length) return undefined;
   if (!HEX64_RE.test(signature)) return undefined;
   return { accessKey, date, region, service, signedHeaders: names, signature: signature.toLowerCase() };
+}
+
+/** The Authorization header both generations write: the inverse of parseJdAuthorizationAs. */
+export function formatJdAuthorization(algorithm: string, terminator: string, accessKey: string, scope: Pick<Jd2Authorization, 'date' | 'region' | 'service' | 'signedHeaders'>, signature: string): string {
+  return `${algorithm} Credential=${accessKey}/${scope.date}/${scope.region}/${scope.service}/${terminator}, SignedHeaders=${scope.signedHeaders.join(';')}, Signature=${signature}`;
 }
 
 /** `JDCLOUD2-HMAC-SHA256 Credential=<ak>/<YYYYMMDD>/<region>/<service>/jdcloud2_request, …`. */
@@ -452,8 +457,6 @@ export function signJd2(
   return {
     'x-jdcloud-date': datetime,
     'x-jdcloud-nonce': nonce,
-    authorization:
-      `${JD2_ALGORITHM} Credential=${accessKey}/${jd2Scope(date, region, service)}, ` +
-      `SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`,
+    authorization: formatJdAuthorization(JD2_ALGORITHM, JD2_TERMINATOR, accessKey, { date, region, service, signedHeaders }, signature),
   };
 }

@@ -16,7 +16,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { pyCompareLists, pyQuote, pyUnquotePlus } from './pythonUrl.ts';
-import { parseJdDatetime, type Jd2Authorization, type Jd2Request } from './jdcloud2.ts';
+import { formatJdAuthorization, parseJdDatetime, type Jd2Authorization, type Jd2Request } from './jdcloud2.ts';
 
 export const JD3_ALGORITHM = 'JDCLOUD3-HMAC-SHA256';
 export const JD3_TERMINATOR = 'jdcloud3_request';
@@ -156,7 +156,7 @@ export function signJd3(
   const signature = jd3Signature(secretKey, req, { date, region, service, signedHeaders }, datetime, jd3CanonicalUri(req.rawPath), jd3CanonicalQuery(req.rawQuery));
   if (signature === '') throw new Error('signJd3: the request needs a host header');
   return {
-    authorization: `${JD3_ALGORITHM} Credential=${accessKey}/${jd3Scope(date, region, service)}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`,
+    authorization: formatJdAuthorization(JD3_ALGORITHM, JD3_TERMINATOR, accessKey, { date, region, service, signedHeaders }, signature),
     'x-jdcloud-date': datetime,
     'x-jdcloud-content-sha256': sha256Hex(req.body),
     [JD3_ALGORITHM]: JD3_ALGORITHM,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
-import { jd2PythonQuery, jd2Signature, JD2_ALGORITHM, jd2Scope, signJd2 } from '../../src/auth/jdcloud2.ts';
+import { formatJdAuthorization, jd2PythonQuery, jd2Signature, JD2_ALGORITHM, JD2_TERMINATOR, signJd2 } from '../../src/auth/jdcloud2.ts';
 import { signJd3 } from '../../src/auth/jdcloud3.ts';
 import { pyQuote } from '../../src/auth/pythonUrl.ts';
 import { pollUntil } from './poll.ts';
@@ -491,8 +491,7 @@ export function prepareSdkJd(port: number, creds: JdCreds, form: JdSdkForm, c: J
   const withBody = c.method === 'POST';
   const params = { regionId: region, ...c.params };
   const scope = (signedHeaders: string[]) => ({ date: datetime.slice(0, 8), region, service: c.service, signedHeaders });
-  const jd2Header = (signedHeaders: string[], signature: string) =>
-    `${JD2_ALGORITHM} Credential=${creds.accessKey}/${jd2Scope(datetime.slice(0, 8), region, c.service)}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
+  const jd2Header = (signedHeaders: string[], signature: string) => formatJdAuthorization(JD2_ALGORITHM, JD2_TERMINATOR, creds.accessKey, scope(signedHeaders), signature);
 
   if (form === 'java') {
     const body = withBody ? JSON.stringify(params, (_k, v: unknown) => (v === null ? undefined : v)) : '';
