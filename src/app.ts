@@ -7,6 +7,7 @@ import { openRedisRateLimiter } from './auth/redisRateLimiter.ts';
 import { secretBoxFromEnv, type SecretBox } from './auth/secrets.ts';
 import { ReplayCache } from './auth/replayCache.ts';
 import { loadCatalog } from './core/catalog.ts';
+import { resourceIdPattern } from './core/naming.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { coreApi } from './core/api.ts';
 import { defaultLimits, type CoreContext } from './core/context.ts';
@@ -93,13 +94,15 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     secrets,
     log: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => logger[level](data, msg),
   };
-  const dialects = { tencent3: new Tencent3Dialect(common), tencent2: new Tencent2Dialect(common), jdcloud: new JdcloudDialect(common) };
+  // Asked in this order which one answers a path; API 3.0, last, answers every other path.
+  const dialects = [new JdcloudDialect(common), new Tencent2Dialect(common), new Tencent3Dialect(common)];
   // Entries of requests finishing together share one transaction (see store/groupCommit.ts).
   const auditTrail = new GroupCommit<AuditEntry>(store, (tx, entry) => tx.insertAudit(entry));
   const server = buildServer({
     health: () => store.ping(),
     recordAudit: (entry) => auditTrail.submit(entry),
     dialects,
+    resourceIds: resourceIdPattern(catalog),
     logger,
     clock,
     bodyLimit: LIMITS.jsonBody,

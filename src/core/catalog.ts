@@ -62,7 +62,7 @@ export interface ProviderPolicy {
   text: Record<TextField, TextRule>;
   /** Characters of [a-z0-9] after the prefix: Tencent `eni-1a2b3c4d` (8), JD Cloud `port-1a2b3c4d5e` (10). */
   idLength: number;
-  prefixes: { vpc: string; subnet: string; eni: string; instance: string; routeTable: string; eip: string };
+  prefixes: { vpc: string; subnet: string; eni: string; instance: string; routeTable: string; eip: string; securityGroup: string };
   macPrefix: string;
   /**
    * Tencent: an ENI lives in its subnet's zone and attaches only to instances of that zone.
@@ -206,7 +206,7 @@ export const builtinCatalog: Catalog = deepFreeze({
           'instance.name': { max: 128, unit: 'chars' },
         },
         idLength: 8,
-        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip' },
+        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg' },
         macPrefix: '20:90:6F',
         eniZoneBound: true,
         vpcCidrOptional: false,
@@ -239,7 +239,7 @@ export const builtinCatalog: Catalog = deepFreeze({
           'instance.name': { min: 2, max: 128, unit: 'chars' },
         },
         idLength: 10,
-        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip' },
+        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip', securityGroup: 'sg' },
         macPrefix: 'FA:16:3E',
         eniZoneBound: false,
         vpcCidrOptional: true,

@@ -11,3 +11,12 @@ export function newId(core: Pick<CoreContext, 'catalog' | 'ids'>, provider: Prov
   const policy = policyOf(core, provider);
   return core.ids.id(policy.prefixes[kind], policy.idLength);
 }
+
+/** Matches an id of any kind of any provider (Tencent `eni-1a2b3c4d`, JD Cloud `port-1a2b3c4d5e`), globally. */
+export function resourceIdPattern(catalog: CoreContext['catalog']): RegExp {
+  const forms = Object.values(catalog.providers).map(({ policy }) => {
+    const prefixes = [...new Set(Object.values(policy.prefixes))].sort().join('|');
+    return `(?:${prefixes})-[a-z0-9]{${policy.idLength}}`;
+  });
+  return new RegExp(`\\b(?:${forms.join('|')})\\b`, 'g');
+}

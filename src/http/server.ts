@@ -9,8 +9,6 @@ import type { Logger } from 'pino';
 import type { Dialect, RequestFacts, WireRequest, WireResponse } from './wire.ts';
 import type { Clock } from '../core/clock.ts';
 import { createServer } from 'node:http';
-import { API2_PATH } from '../dialects/tencent2/dialect.ts';
-import { JD_PATH_PREFIX } from '../dialects/jdcloud/dialect.ts';
 import type { AuditEntry } from '../core/model.ts';
 
 /** `http://host/path?q` → `/path?q`; an origin-form target is returned as it is. */
@@ -20,7 +18,8 @@ function originForm(url: string): string {
   return m[1] === '' ? '/' : m[1]!.startsWith('/') ? m[1]! : `/${m[1]}`;
 }
 
-function pathOf(url: string): string {
+/** The path of a request target in either form, without its query. */
+export function pathOf(url: string): string {
   const raw = originForm(url);
   const q = raw.indexOf('?');
   return q < 0 ? raw : raw.slice(0, q);
@@ -31,7 +30,10 @@ export interface ServerOptions {
   health(): Promise<void>;
   /** Writes one audit entry; entries of requests finishing together may share a transaction. */
   recordAudit(entry: AuditEntry): Promise<void>;
-  dialects: { tencent3: Dialect; tencent2: Dialect; jdcloud: Dialect };
+  /** Asked in order which one claims a request's path; the last claims every path. */
+  dialects: readonly Dialect[];
+  /** Matches every resource id form of every provider, for the audit trail. */
+  resourceIds: RegExp;
   logger: Logger;
   /** Largest body any dialect accepts (API 3.0 JSON: 10 MB); dialects apply their own lower limits. */
   bodyLimit: number;
@@ -40,13 +42,10 @@ export interface ServerOptions {
   clock: Clock;
 }
 
-/** Every id form of every provider (Tencent `eni-1a2b3c4d`, JD Cloud `port-1a2b3c4d5e`, ...). */
-const RESOURCE_ID = /\b(?:vpc|subnet|eni|ins|port|i|fip|eip|rtb|sg)-[a-z0-9]{8,10}\b/g;
-
 /** The resource ids a request named or its answer returned, for the audit trail. */
-function resourceIdsOf(req: WireRequest, answer: unknown): string[] {
+function resourceIdsOf(pattern: RegExp, req: WireRequest, answer: unknown): string[] {
   const text = `${decodeSafe(req.path)} ${decodeSafe(req.rawQuery)} ${req.body.toString('utf8')} ${JSON.stringify(answer)}`;
-  return [...new Set(text.match(RESOURCE_ID) ?? [])].sort();
+  return [...new Set(text.match(pattern) ?? [])].sort();
 }
 
 function decodeSafe(s: string): string {
@@ -55,6 +54,15 @@ function decodeSafe(s: string): string {
   } catch {
     return s;
   }
+}
+
+/** Largest request line plus headers a client may send (Node's default is 16 KB; SDK headers fit easily). */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+/** The first of `dialects` that claims the path of `url` (the last claims every path). */
+export function routeTo<D extends Pick<Dialect, 'claims'>>(dialects: readonly D[], url: string): D {
+  const path = pathOf(url);
+  return dialects.find((d) => d.claims(path)) ?? dialects[dialects.length - 1]!;
 }
 
 export function buildServer(o: ServerOptions) {
@@ -72,7 +80,7 @@ export function buildServer(o: ServerOptions) {
       const timeout = o.requestTimeoutMs ?? 30_000;
       const server = createServer(
         // A query may be 32 KB (API 3.0); Node's default 16 KB header limit would refuse it with a bare 431.
-        { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout), keepAliveTimeout: 5_000, maxHeaderSize: 64 * 1024 },
+        { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout), keepAliveTimeout: 5_000, maxHeaderSize: MAX_HEADER_BYTES },
         handler,
       );
       // An `Expect:` Node does not know would get a bare 417; the request is served like any other.
@@ -106,15 +114,7 @@ export function buildServer(o: ServerOptions) {
     }
   });
 
-  /**
-   * JD Cloud's REST paths start /v1/regions/; Tencent API 2.0 lives at /v2/index.php; everything
-   * else is Tencent API 3.0, routed by action (spec §1.6).
-   */
-  const pick = (req: FastifyRequest): Dialect => {
-    const path = pathOf(req.raw.url ?? '/');
-    if (path.startsWith(JD_PATH_PREFIX)) return o.dialects.jdcloud;
-    return path === API2_PATH ? o.dialects.tencent2 : o.dialects.tencent3;
-  };
+  const pick = (req: FastifyRequest): Dialect => routeTo(o.dialects, req.raw.url ?? '/');
 
   app.setErrorHandler(async (err, req, reply) => {
     const dialect = pick(req);
@@ -146,7 +146,7 @@ export function buildServer(o: ServerOptions) {
         source: wire.remoteAddress,
         dialect: facts.dialect,
         action: (facts.action ?? '').replaceAll('\u0000', '\ufffd'),
-        resourceIds: resourceIdsOf(wire, res.body),
+        resourceIds: resourceIdsOf(o.resourceIds, wire, res.body),
         resultCode: facts.code ?? '',
         httpStatus: res.status,
         requestId: facts.requestId,

@@ -35,6 +35,8 @@ export interface RequestFacts {
 
 export interface Dialect {
   readonly name: string;
+  /** Whether this dialect answers requests for `path` (the path without its query). */
+  claims(path: string): boolean;
   handle(req: WireRequest, facts: RequestFacts): Promise<WireResponse>;
   /** The vendor's answer when the transport fails a request before handle() (body over the hard limit...). */
   transportFailure(kind: 'tooLarge' | 'internal', facts: RequestFacts): WireResponse;

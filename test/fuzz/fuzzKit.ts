@@ -24,6 +24,10 @@ import { v1Sign, v1StringToSign } from '../../src/auth/hmacV1.ts';
 import { parseJdDatetime, signJd2 } from '../../src/auth/jdcloud2.ts';
 import { signTc3 } from '../../src/auth/tc3.ts';
 import { formPairs } from '../../src/http/wire.ts';
+import { MAX_HEADER_BYTES, routeTo } from '../../src/http/server.ts';
+import { JdcloudDialect } from '../../src/dialects/jdcloud/dialect.ts';
+import { Tencent2Dialect } from '../../src/dialects/tencent2/dialect.ts';
+import { Tencent3Dialect } from '../../src/dialects/tencent3/dialect.ts';
 import { pollUntil } from '../support/poll.ts';
 import { repoRoot, startServer, type AccountInfo, type RunningServer } from '../support/server.ts';
 import { freshDb, type StoreKind } from '../support/stores.ts';
@@ -1117,15 +1121,18 @@ export function rawCases(w: WireOut): RawCase[] {
   ];
 }
 
-/** The checker of the dialect that answers `target` (the server's routing: /v1/regions/ JD, /v2/index.php 2.0, else 3.0). */
+/** The checker of the dialect that answers `target`, chosen by the server's own routing. */
 export function checkerFor(target: string): (res: WireIn, method: string) => Checked {
-  const path = target.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').replace(/\?.*$/, '');
-  if (path.startsWith('/v1/regions/')) return checkJd;
-  return path === API2 ? checkT2 : checkT3;
+  const table = [
+    { claims: JdcloudDialect.prototype.claims, check: checkJd },
+    { claims: Tencent2Dialect.prototype.claims, check: checkT2 },
+    { claims: Tencent3Dialect.prototype.claims, check: checkT3 },
+  ];
+  return routeTo(table, target).check;
 }
 
-/** The server's limit on a request head (src/http/server.ts maxHeaderSize). */
-export const HEAD_LIMIT = 64 * 1024;
+/** The server's limit on a request head. */
+export const HEAD_LIMIT = MAX_HEADER_BYTES;
 
 /** Bytes of the request line and headers as sent. */
 export function headBytes(w: WireOut): number {

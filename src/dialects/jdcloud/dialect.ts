@@ -50,6 +50,10 @@ interface JdAdmission extends Admission {
 
 export class JdcloudDialect implements Dialect, DialectSteps<JdAdmission> {
   readonly name = 'jdcloud';
+  /** JD Cloud's REST paths start /v1/regions/. */
+  claims(path: string): boolean {
+    return path.startsWith(JD_PATH_PREFIX);
+  }
   readonly limiterPrefix = 'jd';
 
   constructor(private readonly o: JdcloudOptions) {}

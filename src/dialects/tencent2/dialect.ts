@@ -56,6 +56,10 @@ interface Tc2Admission extends Admission {
 
 export class Tencent2Dialect implements Dialect, DialectSteps<Tc2Admission> {
   readonly name = 'tencent2';
+  /** API 2.0 lives at one path, /v2/index.php. */
+  claims(path: string): boolean {
+    return path === API2_PATH;
+  }
   readonly limiterPrefix = 'tc2';
   private readonly window: number;
 

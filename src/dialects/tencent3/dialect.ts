@@ -60,6 +60,10 @@ interface Tc3Admission extends Admission {
 
 export class Tencent3Dialect implements Dialect, DialectSteps<Tc3Admission> {
   readonly name = 'tencent3';
+  /** API 3.0 answers every other path, routed by action (spec §1.6). */
+  claims(path: string): boolean {
+    return true;
+  }
   readonly limiterPrefix = 'tc';
   private readonly window: number;
 

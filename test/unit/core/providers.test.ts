@@ -11,7 +11,7 @@ import { attachEni, createEni, detachEni, migrateEni } from '../../../src/core/o
 import { getTask } from '../../../src/core/ops/tasks.ts';
 import { runInstances } from '../../../src/core/ops/instances.ts';
 import { createSubnet, createVpc, listSubnets, listVpcs } from '../../../src/core/ops/network.ts';
-import { newId, policyOf } from '../../../src/core/naming.ts';
+import { newId, policyOf, resourceIdPattern } from '../../../src/core/naming.ts';
 import { skipUnless, STORE_KINDS } from '../../support/stores.ts';
 import {
   availableEni,
@@ -40,7 +40,7 @@ describe('provider policy (no store)', () => {
           'instance.name': { max: 128, unit: 'chars' },
         },
         idLength: 8,
-        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip' },
+        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg' },
         macPrefix: '20:90:6F',
         eniZoneBound: true,
         vpcCidrOptional: false,
@@ -57,7 +57,7 @@ describe('provider policy (no store)', () => {
           'instance.name': { min: 2, max: 128, unit: 'chars' },
         },
         idLength: 10,
-        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip' },
+        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip', securityGroup: 'sg' },
         macPrefix: 'FA:16:3E',
         eniZoneBound: false,
         vpcCidrOptional: true,
@@ -72,8 +72,8 @@ describe('provider policy (no store)', () => {
   test('newId: the provider’s prefix for each kind and its id length', () => {
     const core = { catalog: loadCatalog(), ids: seededIdSource(7) };
     const want: Record<Provider, [number, Record<keyof ProviderPolicy['prefixes'], string>]> = {
-      tencent: [8, { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip' }],
-      jdcloud: [10, { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip' }],
+      tencent: [8, { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg' }],
+      jdcloud: [10, { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip', securityGroup: 'sg' }],
     };
     for (const [provider, [length, prefixes]] of Object.entries(want) as Array<[Provider, (typeof want)[Provider]]>) {
       for (const [kind, prefix] of Object.entries(prefixes) as Array<[keyof ProviderPolicy['prefixes'], string]>) {
@@ -83,6 +83,15 @@ describe('provider policy (no store)', () => {
       }
     }
   });
+});
+
+test('resourceIdPattern: every kind of id of every provider, and nothing of another length', () => {
+  const core = { catalog: loadCatalog(), ids: seededIdSource(11) };
+  const ids = (['tencent', 'jdcloud'] as const).flatMap((p) =>
+    (Object.keys(policyOf(core, p).prefixes) as Array<keyof ProviderPolicy['prefixes']>).map((k) => newId(core, p, k)),
+  );
+  const text = `x ${ids.join(',')} eni-abc eni-abcdefghi1 port-abcdefgh "sg-1234567"`;
+  assert.deepEqual(text.match(resourceIdPattern(core.catalog)), ids);
 });
 
 /** The address an ENI's primary IP has, and its secondaries sorted, as stored. */
