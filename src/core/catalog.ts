@@ -64,6 +64,15 @@ export interface ProviderPolicy {
   idLength: number;
   prefixes: { vpc: string; subnet: string; eni: string; instance: string; routeTable: string; eip: string; securityGroup: string };
   macPrefix: string;
+  /** Names the cloud gives when a caller gives none, and how a batch of instances is numbered. */
+  naming: {
+    /** An instance created without a name. */
+    instance: string;
+    /** Between a batch's shared name and each instance's number (1…n) when several are created at once. */
+    batchSeparator: string;
+    /** The primary ENI an instance is born with. */
+    primaryEni: string;
+  };
   /**
    * Tencent: an ENI lives in its subnet's zone and attaches only to instances of that zone.
    * JD Cloud: subnets are regional and an ENI attaches to any instance of its VPC; only an EIP on
@@ -207,6 +216,8 @@ export const builtinCatalog: Catalog = deepFreeze({
         },
         idLength: 8,
         prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg' },
+        // RunInstances without InstanceName names it 未命名; several at once get 1…n appended (CVM docs).
+        naming: { instance: '未命名', batchSeparator: '', primaryEni: 'Primary ENI' },
         macPrefix: '20:90:6F',
         eniZoneBound: true,
         vpcCidrOptional: false,
@@ -240,6 +251,9 @@ export const builtinCatalog: Catalog = deepFreeze({
         },
         idLength: 10,
         prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip', securityGroup: 'sg' },
+        // instanceSpec.name is required, so `instance` is never used. Unconfirmed: how JD numbers a
+        // batch (maxCount > 1); we append 1…n as Tencent does, with no separator.
+        naming: { instance: 'instance', batchSeparator: '', primaryEni: 'Primary ENI' },
         macPrefix: 'FA:16:3E',
         eniZoneBound: false,
         vpcCidrOptional: true,

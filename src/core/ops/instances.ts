@@ -1,5 +1,5 @@
 /** Instances: created with their primary ENI, started, stopped and terminated through tasks. */
-import { findInstanceType, findZone } from '../catalog.ts';
+import { findInstanceType, findZone, type ProviderPolicy } from '../catalog.ts';
 import type { CoreContext, RequestMeta } from '../context.ts';
 import { fail } from '../errors.ts';
 import { once } from '../idempotency.ts';
@@ -31,9 +31,10 @@ export async function runInstances(core: CoreContext, scope: Scope, input: RunIn
   const typeName = input.instanceType ?? core.catalog.providers[scope.provider].defaultInstanceType;
   const type = findInstanceType(core.catalog, scope.provider, typeName);
   if (!type) fail('NotFound', { resource: 'instanceType', id: typeName });
+  const policy = policyOf(core, scope.provider);
   const zone = findZone(core.catalog, scope.provider, input.zone);
   if (!zone || zone.region.region !== scope.region) fail('NotFound', { resource: 'zone', id: input.zone });
-  requireText('instance.name', input.name, policyOf(core, scope.provider).text['instance.name']);
+  requireText('instance.name', input.name, policy.text['instance.name']);
   if (input.privateIps && input.privateIps.length !== input.count) {
     fail('InvalidValue', { field: 'instance.addresses', reason: 'range' });
   }
@@ -44,7 +45,7 @@ export async function runInstances(core: CoreContext, scope: Scope, input: RunIn
       const subnet = await tx.getSubnet(scope, input.subnetId);
       if (!subnet) fail('NotFound', { resource: 'subnet', id: input.subnetId });
       requireSubnetInVpc(subnet, vpc.id);
-      if (policyOf(core, scope.provider).eniZoneBound && subnet.zone !== input.zone) {
+      if (policy.eniZoneBound && subnet.zone !== input.zone) {
         fail('ResourceMismatch', { resource: 'subnet', id: subnet.id, expected: input.zone });
       }
       const now = core.clock.now();
@@ -58,7 +59,7 @@ export async function runInstances(core: CoreContext, scope: Scope, input: RunIn
           zone: input.zone,
           vpcId: vpc.id,
           subnetId: subnet.id,
-          name: instanceName(input.name, n, input.count),
+          name: instanceName(policy.naming, input.name, n, input.count),
           instanceType: type.type,
           imageId: input.imageId ?? 'img-eniplane',
           state: 'PENDING',
@@ -88,7 +89,7 @@ export async function runInstances(core: CoreContext, scope: Scope, input: RunIn
           vpcId: vpc.id,
           subnetId: subnet.id,
           zone: subnet.zone,
-          name: 'Primary ENI',
+          name: policy.naming.primaryEni,
           description: '',
           mac: await uniqueMac(core, scope, tx),
           primary: true,
@@ -131,10 +132,10 @@ const launched: Transition<'instance.run'> = {
   },
 };
 
-/** Tencent's naming: several instances without a pattern get 1…n appended. */
-function instanceName(base: string | undefined, n: number, count: number): string {
-  const name = base ?? '未命名';
-  return count > 1 ? `${name}${n + 1}` : name;
+/** The provider's naming: a default for no name; several instances at once get 1…n appended. */
+function instanceName(naming: ProviderPolicy['naming'], base: string | undefined, n: number, count: number): string {
+  const name = base ?? naming.instance;
+  return count > 1 ? `${name}${naming.batchSeparator}${n + 1}` : name;
 }
 
 type PowerOp = { operation: string; from: Instance['state'][]; via: Instance['state']; kind: 'instance.start' | 'instance.stop' | 'instance.terminate' };

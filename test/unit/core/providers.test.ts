@@ -9,7 +9,7 @@ import { isId, seededIdSource } from '../../../src/core/ids.ts';
 import type { Provider } from '../../../src/core/model.ts';
 import { attachEni, createEni, detachEni, migrateEni } from '../../../src/core/ops/enis.ts';
 import { getTask } from '../../../src/core/ops/tasks.ts';
-import { runInstances } from '../../../src/core/ops/instances.ts';
+import { listInstances, runInstances } from '../../../src/core/ops/instances.ts';
 import { createSubnet, createVpc, listSubnets, listVpcs } from '../../../src/core/ops/network.ts';
 import { newId, policyOf, resourceIdPattern } from '../../../src/core/naming.ts';
 import { skipUnless, STORE_KINDS } from '../../support/stores.ts';
@@ -22,7 +22,7 @@ import {
   runningTaskCount,
   withCoreWorld,
   type CoreWorld,
-} from '../../support/coreWorld.ts';
+} from '../../support/core/world.ts';
 
 const JD_MAC = /^FA:16:3E(:[0-9A-F]{2}){3}$/;
 const TC_MAC = /^20:90:6F(:[0-9A-F]{2}){3}$/;
@@ -41,6 +41,7 @@ describe('provider policy (no store)', () => {
         },
         idLength: 8,
         prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg' },
+        naming: { instance: '未命名', batchSeparator: '', primaryEni: 'Primary ENI' },
         macPrefix: '20:90:6F',
         eniZoneBound: true,
         vpcCidrOptional: false,
@@ -58,6 +59,7 @@ describe('provider policy (no store)', () => {
         },
         idLength: 10,
         prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip', securityGroup: 'sg' },
+        naming: { instance: 'instance', batchSeparator: '', primaryEni: 'Primary ENI' },
         macPrefix: 'FA:16:3E',
         eniZoneBound: false,
         vpcCidrOptional: true,
@@ -358,7 +360,11 @@ for (const kind of STORE_KINDS) {
         );
         const [ins] = await runningInstances(w, 1);
         assert.ok(isId('ins', ins!, 8), ins);
+        // Unnamed instances are 未命名, a batch of them 未命名1…n; the primary ENI has the policy's name.
+        const batch = await runningInstances(w, 2);
+        assert.deepEqual((await listInstances(w.core, w.scope, [ins!, ...batch])).map((i) => i.name).sort(), ['未命名', '未命名1', '未命名2']);
         const [primary] = await w.store.read((tx) => tx.listEnis(w.scope, { instanceId: ins! }));
+        assert.equal(primary!.name, 'Primary ENI');
         assert.ok(isId('eni', primary!.id, 8), primary!.id);
         assert.match(primary!.mac, TC_MAC);
         assert.equal(primary!.ips[0]!.address, '10.0.1.4');
