@@ -1,6 +1,6 @@
 // Fuzzing the JD Cloud OpenAPI (`/v1/regions/{regionId}/…`), on SQLite and PostgreSQL: for every
 // vm and vpc operation, its method and path with real or wrong ids and regions, valid-ish bodies and
-// list queries from its schemas (real ids of the seeded world mixed in) mutated every way fuzzKit
+// list queries from its schemas (real ids of the seeded world mixed in) mutated every way the fuzz kit
 // knows, signed with JDCLOUD2-HMAC-SHA256 or not (wrong scope, stale date, reused nonce), with broken
 // JSON, odd bodies, content types, methods, paths and headers; then unknown paths, a body over the
 // transport limit and hand-framed transport garbage. Every answer must carry `requestId` and, on
@@ -15,35 +15,12 @@ import type { JdActionDef } from '../../src/dialects/jdcloud/action.ts';
 import { vmOps } from '../../src/dialects/jdcloud/actions/vm.ts';
 import { vpcOps } from '../../src/dialects/jdcloud/actions/vpc.ts';
 import { skipUnless, STORE_KINDS } from '../support/stores.ts';
-import {
-  AUTH_MODES,
-  BROKEN_JSON,
-  buildJd,
-  checkerFor,
-  checkJd,
-  CONTENT_TYPES,
-  enc,
-  encodePairs,
-  flatten,
-  FUZZ_SEED,
-  fuzz,
-  fuzzBudget,
-  FuzzRunner,
-  GARBAGE_HEADER_VALUES,
-  garbageBytes,
-  LONG_RUN,
-  NON_OBJECT_JSON,
-  openProbe,
-  paramsArb,
-  rawCases,
-  seedFor,
-  seedJd,
-  startFuzzServer,
-  toJson,
-  type AuthMode,
-  type JdRequest,
-  type Pools,
-} from './fuzzKit.ts';
+import { BROKEN_JSON, CONTENT_TYPES, GARBAGE_HEADER_VALUES, garbageBytes, NON_OBJECT_JSON, paramsArb } from './kit/arbs.ts';
+import { checkerFor, checkJd } from './kit/check.ts';
+import { fuzz, fuzzBudget, fuzzRun, seedFor } from './kit/runner.ts';
+import { type Pools, seedJd } from './kit/seed.ts';
+import { AUTH_MODES, type AuthMode, buildJd, type JdRequest } from './kit/sign.ts';
+import { enc, encodePairs, flatten, rawCases, toJson } from './kit/wire.ts';
 
 const OPS: Array<[string, JdActionDef]> = [
   ...Object.entries(vmOps).map(([n, d]) => [`vm.${n}`, d as unknown as JdActionDef] as [string, JdActionDef]),
@@ -164,78 +141,65 @@ function unknownPathArb(pools: Pools): fc.Arbitrary<JdCase> {
 
 for (const kind of STORE_KINDS) {
   test(`fuzz: JD Cloud OpenAPI (${kind})`, { skip: await skipUnless(kind) }, async (t) => {
-    const started = Date.now();
-    const fz = await startFuzzServer(kind);
-    const probe = await openProbe(fz.server);
-    try {
-      const world = await seedJd(fz.server, probe);
-      const port = fz.server.port;
-      const runner = new FuzzRunner(fz.server, probe);
-      await runner.checkpoint('after seeding');
+    await fuzzRun(t, kind, { dialect: 'JD Cloud', plan: `${OPS.length} operations × ${PER_OP} + unknown paths`, seed: seedJd }, async ({ world, port, runner }) => {
 
-      for (const [name, def] of OPS) {
-        await fuzz(`JD ${name} (${kind})`, caseArb(def, world.pools), PER_OP, seedFor(`jd:${kind}:${name}`), async (c) => {
-          await runner.run(`${name} [${c.req.method} ${c.req.path.slice(0, 80)}; ${c.note}]`, buildJd(port, world.keys, c.req), checkJd, { times: c.times });
-        });
-        await runner.checkpoint(`after ${name}`);
-      }
-      await fuzz(`JD unknown paths (${kind})`, unknownPathArb(world.pools), PER_OP, seedFor(`jd:${kind}:unknown`), async (c) => {
-        // `/v1/regions` without its slash is not JD's: the server routes it to API 3.0.
-        await runner.run(`unknown path [${c.req.method} ${c.req.path.slice(0, 80)}]`, buildJd(port, world.keys, c.req), checkerFor(c.req.path), { times: c.times });
+    for (const [name, def] of OPS) {
+      await fuzz(`JD ${name} (${kind})`, caseArb(def, world.pools), PER_OP, seedFor(`jd:${kind}:${name}`), async (c) => {
+        await runner.run(`${name} [${c.req.method} ${c.req.path.slice(0, 80)}; ${c.note}]`, buildJd(port, world.keys, c.req), checkJd, { times: c.times });
       });
-      await runner.checkpoint('after unknown paths');
-
-      // ---- bodies around the transport limit (10 MB): JD documents none; over it is 400 INVALID_ARGUMENT ----
-      const big = (n: number) => Buffer.from(`{"vpcName":"${'a'.repeat(n - 30)}","x":1}`.padEnd(n, ' '));
-      for (const [what, size, tooBig] of [
-        ['body 10 MB + 1', 10 * 1024 * 1024 + 1, true],
-        ['body of exactly 10 MB', 10 * 1024 * 1024, false],
-        ['body of 25 MB', 25 * 1024 * 1024, true],
-      ] as const) {
-        const res = await runner.run(
-          `size: ${what}`,
-          buildJd(port, world.keys, { method: 'POST', path: `/v1/regions/${REGION}/vpcs/`, body: big(size), service: 'vpc', region: REGION, auth: 'ok' }),
-          checkJd,
-        );
-        const refusedForSize = res.status === 400 && /too large/i.test(res.text);
-        if (tooBig !== refusedForSize) runner.fail(`size: ${what}: expected ${tooBig ? 'a' : 'no'} size refusal, got HTTP ${res.status} ${res.text.slice(0, 500)}`);
-      }
-      await runner.checkpoint('after the size limits');
-
-      // ---- regressions: each was a finding of this fuzz (a 500 with a stack trace, a bare 4xx) --------
-      const r = (method: string, path: string, o: Partial<JdRequest> = {}) =>
-        buildJd(port, world.keys, { method, path: `/v1/regions/${REGION}${path}`, service: 'vpc', region: REGION, auth: 'ok', ...o });
-      const regressions: Array<[string, ReturnType<typeof buildJd>, string]> = [
-        ['an id that decodes to `%zz`', r('GET', '/vpcs/%25zz'), '404 NOT_FOUND'],
-        ['an id that decodes to `%`', r('DELETE', '/networkInterfaces/%25'), '404 NOT_FOUND'],
-        ['an id with NUL', r('GET', '/networkInterfaces/%00'), '400 INVALID_ARGUMENT'],
-        ['a region that decodes to `%zz`', buildJd(port, world.keys, { method: 'GET', path: '/v1/regions/%25zz/vpcs/', service: 'vpc', region: '%zz', auth: 'ok' }), '400 INVALID_ARGUMENT'],
-        ['a name with NUL', r('POST', '/vpcs/', { body: Buffer.from('{"vpcName":"a\\u0000b","addressPrefix":"10.77.0.0/16"}') }), '400 INVALID_ARGUMENT'],
-        ['a filter value with NUL', r('GET', '/networkInterfaces/', { query: 'filters.1.name=networkInterfaceIds&filters.1.values.1=%00' }), '400 INVALID_ARGUMENT'],
-        ['a query name 10 000 levels deep', r('GET', '/vpcs/', { query: `filters.${'0.'.repeat(10_000)}name=x` }), '400 INVALID_ARGUMENT'],
-        ['Content-Type Fastify cannot parse (ü/ü)', r('POST', '/vpcs/', { contentType: 'ü/ü', body: Buffer.from('{"vpcName":"x","addressPrefix":"10.99.0.0/33"}') }), '400 INVALID_ARGUMENT'],
-        ['Expect: garbage', r('GET', '/vpcs/', { extraHeaders: [['expect', 'garbage']] }), '200'],
-        ['method TRACE', r('GET', '/vpcs/', { sendMethod: 'TRACE' }), '404 NOT_FOUND'],
-        ['a target the router cannot decode', { ...r('GET', '/vpcs/'), path: `/v1/regions/${REGION}/vpcs/%zz%` }, '400 INVALID_ARGUMENT'],
-      ];
-      for (const [what, wire, want] of regressions) {
-        const res = await runner.run(`regression: ${what}`, wire, checkJd);
-        if (res.code !== want) runner.fail(`regression: ${what}: expected ${want}, got HTTP ${res.status} ${res.text.slice(0, 500)}`);
-      }
-      await runner.checkpoint('after the regressions');
-
-      const base = buildJd(port, world.keys, { method: 'POST', path: `/v1/regions/${REGION}/vpcs/`, body: Buffer.from('{"vpcName":"x","addressPrefix":"10.99.0.0/33"}'), service: 'vpc', region: REGION, auth: 'ok' });
-      for (const rc of rawCases(base)) {
-        await runner.runRaw(`raw: ${rc.name}`, rc.bytes, { validHttp: rc.validHttp, method: rc.method, target: rc.target, ...(rc.halfClose ? { halfClose: true } : {}) });
-      }
-      await runner.checkpoint('after the transport garbage');
-
-      t.diagnostic(`JD Cloud on ${kind}: ${runner.summary()}`);
-      t.diagnostic(`${OPS.length} operations × ${PER_OP} + unknown paths; seed ${FUZZ_SEED}${LONG_RUN ? ' (long run)' : ''}; ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      runner.finish();
-    } finally {
-      await probe.close();
-      await fz.stop();
+      await runner.checkpoint(`after ${name}`);
     }
+    await fuzz(`JD unknown paths (${kind})`, unknownPathArb(world.pools), PER_OP, seedFor(`jd:${kind}:unknown`), async (c) => {
+      // `/v1/regions` without its slash is not JD's: the server routes it to API 3.0.
+      await runner.run(`unknown path [${c.req.method} ${c.req.path.slice(0, 80)}]`, buildJd(port, world.keys, c.req), checkerFor(c.req.path), { times: c.times });
+    });
+    await runner.checkpoint('after unknown paths');
+
+    // ---- bodies around the transport limit (10 MB): JD documents none; over it is 400 INVALID_ARGUMENT ----
+    const big = (n: number) => Buffer.from(`{"vpcName":"${'a'.repeat(n - 30)}","x":1}`.padEnd(n, ' '));
+    for (const [what, size, tooBig] of [
+      ['body 10 MB + 1', 10 * 1024 * 1024 + 1, true],
+      ['body of exactly 10 MB', 10 * 1024 * 1024, false],
+      ['body of 25 MB', 25 * 1024 * 1024, true],
+    ] as const) {
+      const res = await runner.run(
+        `size: ${what}`,
+        buildJd(port, world.keys, { method: 'POST', path: `/v1/regions/${REGION}/vpcs/`, body: big(size), service: 'vpc', region: REGION, auth: 'ok' }),
+        checkJd,
+      );
+      const refusedForSize = res.status === 400 && /too large/i.test(res.text);
+      if (tooBig !== refusedForSize) runner.fail(`size: ${what}: expected ${tooBig ? 'a' : 'no'} size refusal, got HTTP ${res.status} ${res.text.slice(0, 500)}`);
+    }
+    await runner.checkpoint('after the size limits');
+
+    // ---- regressions: each was a finding of this fuzz (a 500 with a stack trace, a bare 4xx) --------
+    const r = (method: string, path: string, o: Partial<JdRequest> = {}) =>
+      buildJd(port, world.keys, { method, path: `/v1/regions/${REGION}${path}`, service: 'vpc', region: REGION, auth: 'ok', ...o });
+    const regressions: Array<[string, ReturnType<typeof buildJd>, string]> = [
+      ['an id that decodes to `%zz`', r('GET', '/vpcs/%25zz'), '404 NOT_FOUND'],
+      ['an id that decodes to `%`', r('DELETE', '/networkInterfaces/%25'), '404 NOT_FOUND'],
+      ['an id with NUL', r('GET', '/networkInterfaces/%00'), '400 INVALID_ARGUMENT'],
+      ['a region that decodes to `%zz`', buildJd(port, world.keys, { method: 'GET', path: '/v1/regions/%25zz/vpcs/', service: 'vpc', region: '%zz', auth: 'ok' }), '400 INVALID_ARGUMENT'],
+      ['a name with NUL', r('POST', '/vpcs/', { body: Buffer.from('{"vpcName":"a\\u0000b","addressPrefix":"10.77.0.0/16"}') }), '400 INVALID_ARGUMENT'],
+      ['a filter value with NUL', r('GET', '/networkInterfaces/', { query: 'filters.1.name=networkInterfaceIds&filters.1.values.1=%00' }), '400 INVALID_ARGUMENT'],
+      ['a query name 10 000 levels deep', r('GET', '/vpcs/', { query: `filters.${'0.'.repeat(10_000)}name=x` }), '400 INVALID_ARGUMENT'],
+      ['Content-Type Fastify cannot parse (ü/ü)', r('POST', '/vpcs/', { contentType: 'ü/ü', body: Buffer.from('{"vpcName":"x","addressPrefix":"10.99.0.0/33"}') }), '400 INVALID_ARGUMENT'],
+      ['Expect: garbage', r('GET', '/vpcs/', { extraHeaders: [['expect', 'garbage']] }), '200'],
+      ['method TRACE', r('GET', '/vpcs/', { sendMethod: 'TRACE' }), '404 NOT_FOUND'],
+      ['a target the router cannot decode', { ...r('GET', '/vpcs/'), path: `/v1/regions/${REGION}/vpcs/%zz%` }, '400 INVALID_ARGUMENT'],
+    ];
+    for (const [what, wire, want] of regressions) {
+      const res = await runner.run(`regression: ${what}`, wire, checkJd);
+      if (res.code !== want) runner.fail(`regression: ${what}: expected ${want}, got HTTP ${res.status} ${res.text.slice(0, 500)}`);
+    }
+    await runner.checkpoint('after the regressions');
+
+    const base = buildJd(port, world.keys, { method: 'POST', path: `/v1/regions/${REGION}/vpcs/`, body: Buffer.from('{"vpcName":"x","addressPrefix":"10.99.0.0/33"}'), service: 'vpc', region: REGION, auth: 'ok' });
+    for (const rc of rawCases(base)) {
+      await runner.runRaw(`raw: ${rc.name}`, rc.bytes, { validHttp: rc.validHttp, method: rc.method, target: rc.target, ...(rc.halfClose ? { halfClose: true } : {}) });
+    }
+    await runner.checkpoint('after the transport garbage');
+
+    });
   });
 }

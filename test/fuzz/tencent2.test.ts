@@ -1,6 +1,6 @@
 // Fuzzing Tencent Cloud API 2.0 (`/v2/index.php`), on SQLite and PostgreSQL: for every action,
 // valid-ish parameters from its schema (real ids of the seeded world mixed in) mutated every way
-// fuzzKit knows, flattened with `.` or `_`, sent as a form POST or a GET query, signed with
+// the fuzz kit knows, flattened with `.` or `_`, sent as a form POST or a GET query, signed with
 // HmacSHA1/HmacSHA256 or not, with broken forms, repeated names, odd Nonce/Timestamp/Region, hosts,
 // content types, methods and headers; then unknown actions, the 1 MB form limit and hand-framed
 // transport garbage. Every answer must be HTTP 200 `{code:int, message, codeDesc}` with a
@@ -12,31 +12,12 @@ import fc from 'fast-check';
 import type { z } from 'zod';
 import { actions2 } from '../../src/dialects/tencent2/actions/index.ts';
 import { skipUnless, STORE_KINDS } from '../support/stores.ts';
-import {
-  AUTH_MODES,
-  BROKEN_JSON,
-  buildT2,
-  checkT2,
-  CONTENT_TYPES,
-  FUZZ_SEED,
-  fuzz,
-  fuzzBudget,
-  FuzzRunner,
-  GARBAGE_HEADER_VALUES,
-  garbageBytes,
-  LONG_RUN,
-  mutantValue,
-  ODD_METHODS,
-  openProbe,
-  paramsArb,
-  rawCases,
-  seedFor,
-  seedTencent,
-  startFuzzServer,
-  type AuthMode,
-  type Pools,
-  type T2Request,
-} from './fuzzKit.ts';
+import { BROKEN_JSON, CONTENT_TYPES, GARBAGE_HEADER_VALUES, garbageBytes, mutantValue, ODD_METHODS, paramsArb } from './kit/arbs.ts';
+import { checkT2 } from './kit/check.ts';
+import { fuzz, fuzzBudget, fuzzRun, seedFor } from './kit/runner.ts';
+import { type Pools, seedTencent } from './kit/seed.ts';
+import { AUTH_MODES, type AuthMode, buildT2, type T2Request } from './kit/sign.ts';
+import { rawCases } from './kit/wire.ts';
 
 const ACTIONS = Object.keys(actions2).sort();
 /** Cases per store: ~12 per action plus the unknown-action stream on CI. */
@@ -121,76 +102,63 @@ function unknownActionArb(pools: Pools): fc.Arbitrary<T2Case> {
 
 for (const kind of STORE_KINDS) {
   test(`fuzz: Tencent API 2.0 (${kind})`, { skip: await skipUnless(kind) }, async (t) => {
-    const started = Date.now();
-    const fz = await startFuzzServer(kind);
-    const probe = await openProbe(fz.server);
-    try {
-      const world = await seedTencent(fz.server, probe);
-      const port = fz.server.port;
-      const runner = new FuzzRunner(fz.server, probe);
-      await runner.checkpoint('after seeding');
+    await fuzzRun(t, kind, { dialect: 'Tencent API 2.0', plan: `${ACTIONS.length} actions × ${PER_ACTION} + unknown actions`, seed: seedTencent }, async ({ world, port, runner }) => {
 
-      for (const name of ACTIONS) {
-        const schema = actions2[name]!.params as z.ZodType;
-        await fuzz(`2.0 ${name} (${kind})`, caseArb(name, paramsArb(schema, world.pools)), PER_ACTION, seedFor(`t2:${kind}:${name}`), async (c) => {
-          await runner.run(`${name} [${c.req.method}; ${c.note}]`, buildT2(port, world.keys, c.req), checkT2, { times: c.times });
-        });
-        await runner.checkpoint(`after ${name}`);
-      }
-      await fuzz(`2.0 unknown actions (${kind})`, unknownActionArb(world.pools), PER_ACTION, seedFor(`t2:${kind}:unknown`), async (c) => {
-        await runner.run(`unknown action [${c.req.method}; ${c.note}]`, buildT2(port, world.keys, c.req), checkT2, { times: c.times });
+    for (const name of ACTIONS) {
+      const schema = actions2[name]!.params as z.ZodType;
+      await fuzz(`2.0 ${name} (${kind})`, caseArb(name, paramsArb(schema, world.pools)), PER_ACTION, seedFor(`t2:${kind}:${name}`), async (c) => {
+        await runner.run(`${name} [${c.req.method}; ${c.note}]`, buildT2(port, world.keys, c.req), checkT2, { times: c.times });
       });
-      await runner.checkpoint('after unknown actions');
-
-      // ---- the form limit (1 MB) and large queries -----------------------------------------------
-      const sizeCases: Array<[string, T2Request, boolean]> = [
-        ['form body 1 MB + 1', { method: 'POST', action: 'DescribeVpcEx', params: {}, auth: 'ok', rawBody: Buffer.from(`pad=${'a'.repeat(FORM_LIMIT - 3)}`) }, true],
-        ['form body of 3 MB', { method: 'POST', action: 'DescribeVpcEx', params: { pad: 'a'.repeat(3 * FORM_LIMIT) }, auth: 'ok' }, true],
-        ['form body just under 1 MB', { method: 'POST', action: 'DescribeVpcEx', params: { pad: 'a'.repeat(FORM_LIMIT - 400) }, auth: 'ok' }, false],
-        ['JSON body of 11 MB', { method: 'POST', action: 'DescribeVpcEx', params: {}, auth: 'ok', contentType: 'application/json', rawBody: Buffer.from(`{"a":"${'a'.repeat(11 * FORM_LIMIT)}"}`) }, true],
-        ['GET query of 40 KB', { method: 'GET', action: 'DescribeVpcEx', params: { pad: 'a'.repeat(40 * 1024) }, auth: 'ok' }, false],
-      ];
-      for (const [what, req, tooBig] of sizeCases) {
-        const res = await runner.run(`size: ${what}`, buildT2(port, world.keys, req), checkT2);
-        const refusedForSize = res.code.startsWith('4000/') && /large/i.test(res.text);
-        if (tooBig !== refusedForSize) runner.fail(`size: ${what}: expected ${tooBig ? 'a' : 'no'} size refusal, got HTTP ${res.status} ${res.text.slice(0, 500)}`);
-      }
-      await runner.checkpoint('after the size limits');
-
-      // ---- regressions: each was a finding of this fuzz (an InternalError, a stack trace, a bare 4xx) ----
-      const nulKeys = { ...world.keys, own: { secretId: `${world.keys.own.secretId}\u0000`, secretKey: world.keys.own.secretKey } };
-      const regressions: Array<[string, ReturnType<typeof buildT2>, string]> = [
-        ['action `constructor`', buildT2(port, world.keys, { method: 'POST', action: 'constructor', params: {}, auth: 'ok' }), '6100/InvalidAction.NotFound'],
-        ['action `__proto__`', buildT2(port, world.keys, { method: 'GET', action: '__proto__', params: {}, auth: 'ok' }), '6100/InvalidAction.NotFound'],
-        ['region `constructor`', buildT2(port, world.keys, { method: 'POST', action: 'DescribeVpcEx', region: 'constructor', params: {}, auth: 'ok' }), '4000/InvalidParameter'],
-        ['Content-Type Fastify cannot parse (ü/ü)', buildT2(port, world.keys, { method: 'POST', action: 'DescribeVpcEx', params: {}, auth: 'ok', contentType: 'ü/ü' }), 'Success'],
-        ['Expect: garbage', buildT2(port, world.keys, { method: 'POST', action: 'DescribeVpcEx', params: {}, auth: 'ok', extraHeaders: [['expect', 'garbage']] }), 'Success'],
-        ['method TRACE', buildT2(port, world.keys, { method: 'GET', action: 'DescribeVpcEx', params: {}, auth: 'ok', sendMethod: 'TRACE' }), '4600/InvalidRequest.UnsupportedProtocol'],
-        ['a SecretId with NUL (audited: CreateVpc)', buildT2(port, nulKeys, { method: 'POST', action: 'CreateVpc', params: { vpcName: 'n', cidrBlock: '10.78.0.0/16' }, auth: 'ok' }), '4104/InvalidParameter.SecretIdNotFound'],
-        ['a form name 100 000 levels deep', buildT2(port, world.keys, { method: 'POST', action: 'DescribeVpcEx', params: { [`${'a.'.repeat(100_000)}b`]: 'x' }, auth: 'ok' }), '4000/InvalidParameter'],
-        ['a form name 100 000 levels deep, with _', buildT2(port, world.keys, { method: 'POST', action: 'DescribeVpcEx', params: { [`${'a_'.repeat(100_000)}b`]: 'x' }, auth: 'ok' }), '4000/InvalidParameter'],
-        ['a name with NUL', buildT2(port, world.keys, { method: 'POST', action: 'CreateVpc', params: { vpcName: 'a\u0000b', cidrBlock: '10.77.0.0/16' }, auth: 'ok' }), '4000/InvalidParameter'],
-      ];
-      for (const [what, wire, want] of regressions) {
-        const res = await runner.run(`regression: ${what}`, wire, checkT2);
-        if (res.code !== want) runner.fail(`regression: ${what}: expected ${want}, got HTTP ${res.status} ${res.text.slice(0, 500)}`);
-        // A prototype lookup once put `function Object() { [native code] }` into the message.
-        if (/native code|function /.test(res.text)) runner.fail(`regression: ${what}: the answer shows a JavaScript function: ${res.text.slice(0, 500)}`);
-      }
-      await runner.checkpoint('after the regressions');
-
-      const base = buildT2(port, world.keys, { method: 'POST', action: 'DescribeVpcEx', params: { limit: 1 }, auth: 'ok' });
-      for (const rc of rawCases(base)) {
-        await runner.runRaw(`raw: ${rc.name}`, rc.bytes, { validHttp: rc.validHttp, method: rc.method, target: rc.target, ...(rc.halfClose ? { halfClose: true } : {}) });
-      }
-      await runner.checkpoint('after the transport garbage');
-
-      t.diagnostic(`Tencent API 2.0 on ${kind}: ${runner.summary()}`);
-      t.diagnostic(`${ACTIONS.length} actions × ${PER_ACTION} + unknown actions; seed ${FUZZ_SEED}${LONG_RUN ? ' (long run)' : ''}; ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      runner.finish();
-    } finally {
-      await probe.close();
-      await fz.stop();
+      await runner.checkpoint(`after ${name}`);
     }
+    await fuzz(`2.0 unknown actions (${kind})`, unknownActionArb(world.pools), PER_ACTION, seedFor(`t2:${kind}:unknown`), async (c) => {
+      await runner.run(`unknown action [${c.req.method}; ${c.note}]`, buildT2(port, world.keys, c.req), checkT2, { times: c.times });
+    });
+    await runner.checkpoint('after unknown actions');
+
+    // ---- the form limit (1 MB) and large queries -----------------------------------------------
+    const sizeCases: Array<[string, T2Request, boolean]> = [
+      ['form body 1 MB + 1', { method: 'POST', action: 'DescribeVpcEx', params: {}, auth: 'ok', rawBody: Buffer.from(`pad=${'a'.repeat(FORM_LIMIT - 3)}`) }, true],
+      ['form body of 3 MB', { method: 'POST', action: 'DescribeVpcEx', params: { pad: 'a'.repeat(3 * FORM_LIMIT) }, auth: 'ok' }, true],
+      ['form body just under 1 MB', { method: 'POST', action: 'DescribeVpcEx', params: { pad: 'a'.repeat(FORM_LIMIT - 400) }, auth: 'ok' }, false],
+      ['JSON body of 11 MB', { method: 'POST', action: 'DescribeVpcEx', params: {}, auth: 'ok', contentType: 'application/json', rawBody: Buffer.from(`{"a":"${'a'.repeat(11 * FORM_LIMIT)}"}`) }, true],
+      ['GET query of 40 KB', { method: 'GET', action: 'DescribeVpcEx', params: { pad: 'a'.repeat(40 * 1024) }, auth: 'ok' }, false],
+    ];
+    for (const [what, req, tooBig] of sizeCases) {
+      const res = await runner.run(`size: ${what}`, buildT2(port, world.keys, req), checkT2);
+      const refusedForSize = res.code.startsWith('4000/') && /large/i.test(res.text);
+      if (tooBig !== refusedForSize) runner.fail(`size: ${what}: expected ${tooBig ? 'a' : 'no'} size refusal, got HTTP ${res.status} ${res.text.slice(0, 500)}`);
+    }
+    await runner.checkpoint('after the size limits');
+
+    // ---- regressions: each was a finding of this fuzz (an InternalError, a stack trace, a bare 4xx) ----
+    const nulKeys = { ...world.keys, own: { secretId: `${world.keys.own.secretId}\u0000`, secretKey: world.keys.own.secretKey } };
+    const regressions: Array<[string, ReturnType<typeof buildT2>, string]> = [
+      ['action `constructor`', buildT2(port, world.keys, { method: 'POST', action: 'constructor', params: {}, auth: 'ok' }), '6100/InvalidAction.NotFound'],
+      ['action `__proto__`', buildT2(port, world.keys, { method: 'GET', action: '__proto__', params: {}, auth: 'ok' }), '6100/InvalidAction.NotFound'],
+      ['region `constructor`', buildT2(port, world.keys, { method: 'POST', action: 'DescribeVpcEx', region: 'constructor', params: {}, auth: 'ok' }), '4000/InvalidParameter'],
+      ['Content-Type Fastify cannot parse (ü/ü)', buildT2(port, world.keys, { method: 'POST', action: 'DescribeVpcEx', params: {}, auth: 'ok', contentType: 'ü/ü' }), 'Success'],
+      ['Expect: garbage', buildT2(port, world.keys, { method: 'POST', action: 'DescribeVpcEx', params: {}, auth: 'ok', extraHeaders: [['expect', 'garbage']] }), 'Success'],
+      ['method TRACE', buildT2(port, world.keys, { method: 'GET', action: 'DescribeVpcEx', params: {}, auth: 'ok', sendMethod: 'TRACE' }), '4600/InvalidRequest.UnsupportedProtocol'],
+      ['a SecretId with NUL (audited: CreateVpc)', buildT2(port, nulKeys, { method: 'POST', action: 'CreateVpc', params: { vpcName: 'n', cidrBlock: '10.78.0.0/16' }, auth: 'ok' }), '4104/InvalidParameter.SecretIdNotFound'],
+      ['a form name 100 000 levels deep', buildT2(port, world.keys, { method: 'POST', action: 'DescribeVpcEx', params: { [`${'a.'.repeat(100_000)}b`]: 'x' }, auth: 'ok' }), '4000/InvalidParameter'],
+      ['a form name 100 000 levels deep, with _', buildT2(port, world.keys, { method: 'POST', action: 'DescribeVpcEx', params: { [`${'a_'.repeat(100_000)}b`]: 'x' }, auth: 'ok' }), '4000/InvalidParameter'],
+      ['a name with NUL', buildT2(port, world.keys, { method: 'POST', action: 'CreateVpc', params: { vpcName: 'a\u0000b', cidrBlock: '10.77.0.0/16' }, auth: 'ok' }), '4000/InvalidParameter'],
+    ];
+    for (const [what, wire, want] of regressions) {
+      const res = await runner.run(`regression: ${what}`, wire, checkT2);
+      if (res.code !== want) runner.fail(`regression: ${what}: expected ${want}, got HTTP ${res.status} ${res.text.slice(0, 500)}`);
+      // A prototype lookup once put `function Object() { [native code] }` into the message.
+      if (/native code|function /.test(res.text)) runner.fail(`regression: ${what}: the answer shows a JavaScript function: ${res.text.slice(0, 500)}`);
+    }
+    await runner.checkpoint('after the regressions');
+
+    const base = buildT2(port, world.keys, { method: 'POST', action: 'DescribeVpcEx', params: { limit: 1 }, auth: 'ok' });
+    for (const rc of rawCases(base)) {
+      await runner.runRaw(`raw: ${rc.name}`, rc.bytes, { validHttp: rc.validHttp, method: rc.method, target: rc.target, ...(rc.halfClose ? { halfClose: true } : {}) });
+    }
+    await runner.checkpoint('after the transport garbage');
+
+    });
   });
 }

@@ -1,5 +1,5 @@
 // Fuzzing Tencent Cloud API 3.0 (`/`), on SQLite and PostgreSQL: for every action, valid-ish
-// parameters from its schema (with real ids of the seeded world) mutated in every way fuzzKit knows,
+// parameters from its schema (with real ids of the seeded world) mutated in every way the fuzz kit knows,
 // sent in the four wire modes (TC3 POST/GET, v1 POST/GET), correctly signed or not, with broken
 // JSON, odd bodies, content types, methods, hosts and headers; then unknown actions, size limits and
 // hand-framed transport garbage. Every answer must be HTTP 200 `{"Response":{…,"RequestId"}}` with a
@@ -12,33 +12,12 @@ import type { z } from 'zod';
 import { actions } from '../../src/dialects/tencent3/actions/index.ts';
 import { LIMITS } from '../../src/dialects/tencent3/dialect.ts';
 import { skipUnless, STORE_KINDS } from '../support/stores.ts';
-import {
-  AUTH_MODES,
-  BROKEN_JSON,
-  buildT3,
-  checkT3,
-  CONTENT_TYPES,
-  FUZZ_SEED,
-  fuzz,
-  fuzzBudget,
-  FuzzRunner,
-  GARBAGE_HEADER_VALUES,
-  garbageBytes,
-  LONG_RUN,
-  mutantValue,
-  NON_OBJECT_JSON,
-  ODD_METHODS,
-  openProbe,
-  paramsArb,
-  rawCases,
-  seedFor,
-  seedTencent,
-  startFuzzServer,
-  type AuthMode,
-  type Pools,
-  type T3Mode,
-  type T3Request,
-} from './fuzzKit.ts';
+import { BROKEN_JSON, CONTENT_TYPES, GARBAGE_HEADER_VALUES, garbageBytes, mutantValue, NON_OBJECT_JSON, ODD_METHODS, paramsArb } from './kit/arbs.ts';
+import { checkT3 } from './kit/check.ts';
+import { fuzz, fuzzBudget, fuzzRun, seedFor } from './kit/runner.ts';
+import { type Pools, seedTencent } from './kit/seed.ts';
+import { AUTH_MODES, type AuthMode, buildT3, type T3Mode, type T3Request } from './kit/sign.ts';
+import { rawCases } from './kit/wire.ts';
 
 const ACTIONS = Object.keys(actions).sort();
 /** Cases per store: ~9 per action plus the unknown-action stream on CI. */
@@ -125,87 +104,74 @@ function unknownActionArb(pools: Pools): fc.Arbitrary<T3Case> {
 
 for (const kind of STORE_KINDS) {
   test(`fuzz: Tencent API 3.0 (${kind})`, { skip: await skipUnless(kind) }, async (t) => {
-    const started = Date.now();
-    const fz = await startFuzzServer(kind);
-    const probe = await openProbe(fz.server);
-    try {
-      const world = await seedTencent(fz.server, probe);
-      const port = fz.server.port;
-      const runner = new FuzzRunner(fz.server, probe);
-      await runner.checkpoint('after seeding');
+    await fuzzRun(t, kind, { dialect: 'Tencent API 3.0', plan: `${ACTIONS.length} actions × ${PER_ACTION} + unknown actions`, seed: seedTencent }, async ({ world, port, runner }) => {
 
-      // ---- every action ----------------------------------------------------------------------
-      for (const name of ACTIONS) {
-        const schema = actions[name]!.params as z.ZodType;
-        await fuzz(`3.0 ${name} (${kind})`, caseArb(name, paramsArb(schema, world.pools)), PER_ACTION, seedFor(`t3:${kind}:${name}`), async (c) => {
-          await runner.run(`${name} [${c.req.mode}; ${c.note}]`, buildT3(port, world.keys, c.req), checkT3, { times: c.times });
-        });
-        await runner.checkpoint(`after ${name}`);
-      }
-      await fuzz(`3.0 unknown actions (${kind})`, unknownActionArb(world.pools), PER_ACTION, seedFor(`t3:${kind}:unknown`), async (c) => {
-        await runner.run(`unknown action [${c.req.mode}; ${c.note}]`, buildT3(port, world.keys, c.req), checkT3, { times: c.times });
+    // ---- every action ----------------------------------------------------------------------
+    for (const name of ACTIONS) {
+      const schema = actions[name]!.params as z.ZodType;
+      await fuzz(`3.0 ${name} (${kind})`, caseArb(name, paramsArb(schema, world.pools)), PER_ACTION, seedFor(`t3:${kind}:${name}`), async (c) => {
+        await runner.run(`${name} [${c.req.mode}; ${c.note}]`, buildT3(port, world.keys, c.req), checkT3, { times: c.times });
       });
-      await runner.checkpoint('after unknown actions');
-
-      // ---- size limits (spec §1.2): just over is refused with RequestSizeLimitExceeded --------------
-      const pad = (prefix: string, size: number, suffix: string) => Buffer.from(prefix + 'a'.repeat(size - prefix.length - suffix.length) + suffix);
-      const sizeCases: Array<[string, T3Request, boolean]> = [
-        ['JSON body 10 MB + 1', { mode: 'tc3-post', action: 'CreateVpc', params: {}, auth: 'ok', rawBody: pad('{"VpcName":"', LIMITS.jsonBody + 1, '","CidrBlock":"10.9.0.0/16"}') }, true],
-        ['JSON body of exactly 10 MB', { mode: 'tc3-post', action: 'CreateVpc', params: {}, auth: 'ok', rawBody: pad('{"VpcName":"', LIMITS.jsonBody, '","CidrBlock":"10.9.0.0/16"}') }, false],
-        ['JSON body 10 MB + 1, chunked', { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok', chunked: true, rawBody: pad('{"Limit":"', LIMITS.jsonBody + 1, '"}') }, true],
-        ['JSON body of 25 MB', { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok', rawBody: pad('{"Limit":"', 25 * 1024 * 1024, '"}') }, true],
-        ['form body 1 MB + 1', { mode: 'v1-post', action: 'DescribeVpcs', params: { Pad: 'a'.repeat(LIMITS.formBody + 1) }, auth: 'ok' }, true],
-        ['form body just under 1 MB', { mode: 'v1-post', action: 'DescribeVpcs', params: { Pad: 'a'.repeat(LIMITS.formBody - 400) }, auth: 'ok' }, false],
-        ['TC3 GET query 32 KB + 1', { mode: 'tc3-get', action: 'DescribeVpcs', params: { Pad: 'a'.repeat(LIMITS.query) }, auth: 'ok' }, true],
-        ['v1 GET query 32 KB + 1', { mode: 'v1-get', action: 'DescribeVpcs', params: { Pad: 'a'.repeat(LIMITS.query) }, auth: 'ok' }, true],
-      ];
-      for (const [what, req, tooBig] of sizeCases) {
-        const res = await runner.run(`size: ${what}`, buildT3(port, world.keys, req), checkT3);
-        if (tooBig !== (res.code === 'RequestSizeLimitExceeded')) {
-          runner.fail(`size: ${what}: expected ${tooBig ? '' : 'no '}RequestSizeLimitExceeded, got HTTP ${res.status} ${res.text.slice(0, 500)}`);
-        }
-      }
-      await runner.checkpoint('after the size limits');
-
-      // ---- regressions: each was a finding of this fuzz (an InternalError, a stack trace, a bare 4xx) ----
-      const nulKeys = { ...world.keys, own: { secretId: `${world.keys.own.secretId}\u0000`, secretKey: world.keys.own.secretKey } };
-      const regressions: Array<[string, ReturnType<typeof buildT3>, string]> = [
-        ['Content-Type Fastify cannot parse (ü/ü)', buildT3(port, world.keys, { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok', contentType: 'ü/ü' }), 'InvalidParameter'],
-        ['empty Content-Type with a JSON body', buildT3(port, world.keys, { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok', contentType: '' }), 'Success'],
-        ['v1 form with an empty Content-Type', buildT3(port, world.keys, { mode: 'v1-post', action: 'DescribeVpcs', params: {}, auth: 'ok', contentType: '' }), 'AuthFailure.InvalidAuthorization'],
-        ['action `constructor`', buildT3(port, world.keys, { mode: 'tc3-post', action: 'constructor', params: {}, auth: 'ok' }), 'InvalidAction'],
-        ['action `__proto__`', buildT3(port, world.keys, { mode: 'tc3-get', action: '__proto__', params: {}, auth: 'ok' }), 'InvalidAction'],
-        ['action `toString` (v1)', buildT3(port, world.keys, { mode: 'v1-post', action: 'toString', params: {}, auth: 'ok' }), 'InvalidAction'],
-        ['Expect: garbage', buildT3(port, world.keys, { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok', extraHeaders: [['expect', 'garbage']] }), 'Success'],
-        ['method TRACE', buildT3(port, world.keys, { mode: 'tc3-get', action: 'DescribeVpcs', params: {}, auth: 'ok', method: 'TRACE' }), 'UnsupportedProtocol'],
-        ['method PROPFIND', buildT3(port, world.keys, { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok', method: 'PROPFIND' }), 'UnsupportedProtocol'],
-        ['a target the router cannot decode', { ...buildT3(port, world.keys, { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok' }), path: '/%zz%' }, 'Success'],
-        ['a 40 KB query (under the 64 KB head limit)', buildT3(port, world.keys, { mode: 'tc3-get', action: 'DescribeVpcs', params: { Pad: 'a'.repeat(40 * 1024) }, auth: 'ok' }), 'RequestSizeLimitExceeded'],
-        ['a v1 SecretId with NUL (audited: CreateVpc)', buildT3(port, nulKeys, { mode: 'v1-post', action: 'CreateVpc', params: { VpcName: 'n', CidrBlock: '10.78.0.0/16' }, auth: 'ok' }), 'AuthFailure.SecretIdNotFound'],
-        ['a name with NUL', buildT3(port, world.keys, { mode: 'tc3-post', action: 'CreateVpc', params: { VpcName: 'a\u0000b', CidrBlock: '10.77.0.0/16' }, auth: 'ok' }), 'InvalidParameterValue'],
-        ['a form name 100 000 levels deep', buildT3(port, world.keys, { mode: 'v1-post', action: 'DescribeVpcs', params: { [`${'a.'.repeat(100_000)}b`]: 'x' }, auth: 'ok' }), 'InvalidParameter'],
-        ['a query name 10 000 levels deep', buildT3(port, world.keys, { mode: 'tc3-get', action: 'DescribeVpcs', params: { [`${'0.'.repeat(10_000)}0`]: 'x' }, auth: 'ok' }), 'InvalidParameter'],
-        ['a tag with NUL', buildT3(port, world.keys, { mode: 'tc3-post', action: 'CreateVpc', params: { VpcName: 'ok', CidrBlock: '10.77.0.0/16', Tags: [{ Key: '\u0000', Value: 'v' }] }, auth: 'ok' }), 'InvalidParameterValue'],
-      ];
-      for (const [what, wire, want] of regressions) {
-        const res = await runner.run(`regression: ${what}`, wire, checkT3);
-        if (res.code !== want) runner.fail(`regression: ${what}: expected ${want}, got HTTP ${res.status} ${res.text.slice(0, 500)}`);
-      }
-      await runner.checkpoint('after the regressions');
-
-      // ---- hand-framed transport garbage -------------------------------------------------------
-      const base = buildT3(port, world.keys, { mode: 'tc3-post', action: 'DescribeVpcs', params: { Limit: 1 }, auth: 'ok' });
-      for (const rc of rawCases(base)) {
-        await runner.runRaw(`raw: ${rc.name}`, rc.bytes, { validHttp: rc.validHttp, method: rc.method, target: rc.target, ...(rc.halfClose ? { halfClose: true } : {}) });
-      }
-      await runner.checkpoint('after the transport garbage');
-
-      t.diagnostic(`Tencent API 3.0 on ${kind}: ${runner.summary()}`);
-      runner.finish();
-      t.diagnostic(`${ACTIONS.length} actions × ${PER_ACTION} + unknown actions; seed ${FUZZ_SEED}${LONG_RUN ? ' (long run)' : ''}; ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    } finally {
-      await probe.close();
-      await fz.stop();
+      await runner.checkpoint(`after ${name}`);
     }
+    await fuzz(`3.0 unknown actions (${kind})`, unknownActionArb(world.pools), PER_ACTION, seedFor(`t3:${kind}:unknown`), async (c) => {
+      await runner.run(`unknown action [${c.req.mode}; ${c.note}]`, buildT3(port, world.keys, c.req), checkT3, { times: c.times });
+    });
+    await runner.checkpoint('after unknown actions');
+
+    // ---- size limits (spec §1.2): just over is refused with RequestSizeLimitExceeded --------------
+    const pad = (prefix: string, size: number, suffix: string) => Buffer.from(prefix + 'a'.repeat(size - prefix.length - suffix.length) + suffix);
+    const sizeCases: Array<[string, T3Request, boolean]> = [
+      ['JSON body 10 MB + 1', { mode: 'tc3-post', action: 'CreateVpc', params: {}, auth: 'ok', rawBody: pad('{"VpcName":"', LIMITS.jsonBody + 1, '","CidrBlock":"10.9.0.0/16"}') }, true],
+      ['JSON body of exactly 10 MB', { mode: 'tc3-post', action: 'CreateVpc', params: {}, auth: 'ok', rawBody: pad('{"VpcName":"', LIMITS.jsonBody, '","CidrBlock":"10.9.0.0/16"}') }, false],
+      ['JSON body 10 MB + 1, chunked', { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok', chunked: true, rawBody: pad('{"Limit":"', LIMITS.jsonBody + 1, '"}') }, true],
+      ['JSON body of 25 MB', { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok', rawBody: pad('{"Limit":"', 25 * 1024 * 1024, '"}') }, true],
+      ['form body 1 MB + 1', { mode: 'v1-post', action: 'DescribeVpcs', params: { Pad: 'a'.repeat(LIMITS.formBody + 1) }, auth: 'ok' }, true],
+      ['form body just under 1 MB', { mode: 'v1-post', action: 'DescribeVpcs', params: { Pad: 'a'.repeat(LIMITS.formBody - 400) }, auth: 'ok' }, false],
+      ['TC3 GET query 32 KB + 1', { mode: 'tc3-get', action: 'DescribeVpcs', params: { Pad: 'a'.repeat(LIMITS.query) }, auth: 'ok' }, true],
+      ['v1 GET query 32 KB + 1', { mode: 'v1-get', action: 'DescribeVpcs', params: { Pad: 'a'.repeat(LIMITS.query) }, auth: 'ok' }, true],
+    ];
+    for (const [what, req, tooBig] of sizeCases) {
+      const res = await runner.run(`size: ${what}`, buildT3(port, world.keys, req), checkT3);
+      if (tooBig !== (res.code === 'RequestSizeLimitExceeded')) {
+        runner.fail(`size: ${what}: expected ${tooBig ? '' : 'no '}RequestSizeLimitExceeded, got HTTP ${res.status} ${res.text.slice(0, 500)}`);
+      }
+    }
+    await runner.checkpoint('after the size limits');
+
+    // ---- regressions: each was a finding of this fuzz (an InternalError, a stack trace, a bare 4xx) ----
+    const nulKeys = { ...world.keys, own: { secretId: `${world.keys.own.secretId}\u0000`, secretKey: world.keys.own.secretKey } };
+    const regressions: Array<[string, ReturnType<typeof buildT3>, string]> = [
+      ['Content-Type Fastify cannot parse (ü/ü)', buildT3(port, world.keys, { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok', contentType: 'ü/ü' }), 'InvalidParameter'],
+      ['empty Content-Type with a JSON body', buildT3(port, world.keys, { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok', contentType: '' }), 'Success'],
+      ['v1 form with an empty Content-Type', buildT3(port, world.keys, { mode: 'v1-post', action: 'DescribeVpcs', params: {}, auth: 'ok', contentType: '' }), 'AuthFailure.InvalidAuthorization'],
+      ['action `constructor`', buildT3(port, world.keys, { mode: 'tc3-post', action: 'constructor', params: {}, auth: 'ok' }), 'InvalidAction'],
+      ['action `__proto__`', buildT3(port, world.keys, { mode: 'tc3-get', action: '__proto__', params: {}, auth: 'ok' }), 'InvalidAction'],
+      ['action `toString` (v1)', buildT3(port, world.keys, { mode: 'v1-post', action: 'toString', params: {}, auth: 'ok' }), 'InvalidAction'],
+      ['Expect: garbage', buildT3(port, world.keys, { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok', extraHeaders: [['expect', 'garbage']] }), 'Success'],
+      ['method TRACE', buildT3(port, world.keys, { mode: 'tc3-get', action: 'DescribeVpcs', params: {}, auth: 'ok', method: 'TRACE' }), 'UnsupportedProtocol'],
+      ['method PROPFIND', buildT3(port, world.keys, { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok', method: 'PROPFIND' }), 'UnsupportedProtocol'],
+      ['a target the router cannot decode', { ...buildT3(port, world.keys, { mode: 'tc3-post', action: 'DescribeVpcs', params: {}, auth: 'ok' }), path: '/%zz%' }, 'Success'],
+      ['a 40 KB query (under the 64 KB head limit)', buildT3(port, world.keys, { mode: 'tc3-get', action: 'DescribeVpcs', params: { Pad: 'a'.repeat(40 * 1024) }, auth: 'ok' }), 'RequestSizeLimitExceeded'],
+      ['a v1 SecretId with NUL (audited: CreateVpc)', buildT3(port, nulKeys, { mode: 'v1-post', action: 'CreateVpc', params: { VpcName: 'n', CidrBlock: '10.78.0.0/16' }, auth: 'ok' }), 'AuthFailure.SecretIdNotFound'],
+      ['a name with NUL', buildT3(port, world.keys, { mode: 'tc3-post', action: 'CreateVpc', params: { VpcName: 'a\u0000b', CidrBlock: '10.77.0.0/16' }, auth: 'ok' }), 'InvalidParameterValue'],
+      ['a form name 100 000 levels deep', buildT3(port, world.keys, { mode: 'v1-post', action: 'DescribeVpcs', params: { [`${'a.'.repeat(100_000)}b`]: 'x' }, auth: 'ok' }), 'InvalidParameter'],
+      ['a query name 10 000 levels deep', buildT3(port, world.keys, { mode: 'tc3-get', action: 'DescribeVpcs', params: { [`${'0.'.repeat(10_000)}0`]: 'x' }, auth: 'ok' }), 'InvalidParameter'],
+      ['a tag with NUL', buildT3(port, world.keys, { mode: 'tc3-post', action: 'CreateVpc', params: { VpcName: 'ok', CidrBlock: '10.77.0.0/16', Tags: [{ Key: '\u0000', Value: 'v' }] }, auth: 'ok' }), 'InvalidParameterValue'],
+    ];
+    for (const [what, wire, want] of regressions) {
+      const res = await runner.run(`regression: ${what}`, wire, checkT3);
+      if (res.code !== want) runner.fail(`regression: ${what}: expected ${want}, got HTTP ${res.status} ${res.text.slice(0, 500)}`);
+    }
+    await runner.checkpoint('after the regressions');
+
+    // ---- hand-framed transport garbage -------------------------------------------------------
+    const base = buildT3(port, world.keys, { mode: 'tc3-post', action: 'DescribeVpcs', params: { Limit: 1 }, auth: 'ok' });
+    for (const rc of rawCases(base)) {
+      await runner.runRaw(`raw: ${rc.name}`, rc.bytes, { validHttp: rc.validHttp, method: rc.method, target: rc.target, ...(rc.halfClose ? { halfClose: true } : {}) });
+    }
+    await runner.checkpoint('after the transport garbage');
+
+    });
   });
 }

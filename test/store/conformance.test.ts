@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Account, ApiKey, Eni, Instance, PrivateIp, Scope, Subnet, Task, Vpc } from '../../src/core/model.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/core/ports/repo.ts';
-import { freshDb, freshStore, plainVpc, skipUnless, STORE_KINDS, withStore, type StoreKind } from '../support/stores.ts';
+import { freshDb, plainVpc, skipUnless, STORE_KINDS, withStore } from '../support/stores.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const SCOPE: Scope = { accountId: 'acc-aaaaaaaaaa', provider: 'tencent', region: 'ap-guangzhou' };

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshDb, type StoreKind } from './stores.ts';
 
 /** Absolute path of the repository root (the server and CLI must be run with this cwd). */
 export const repoRoot: string = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -161,38 +162,51 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; tim
 
 let accountCounter = 0;
 
-async function createAccountCli(db: string, env: Record<string, string> | undefined, name?: string): Promise<AccountInfo> {
-  const accountName = name ?? `test-${process.pid}-${++accountCounter}-${Math.random().toString(36).slice(2, 8)}`;
-  const args = ['accounts', 'create', '--provider', 'tencent', '--name', accountName, '--db', db, '--json'];
-  const res = await runCli(args, env ? { env } : {});
+/** What `accounts create --json` printed: its last stdout line that is a JSON object with a secret. */
+export interface CreatedAccount {
+  printed: Record<string, unknown>;
+  name: string;
+  /** The command as run and what it printed. */
+  run: { args: string[]; result: CliResult };
+  /** The command and its output, for assertion messages. */
+  describe(): string;
+}
+
+/** `eniplane accounts create --provider P --json` on a database (the server running or not). */
+export async function accountsCreate(db: string, provider: 'tencent' | 'jdcloud', opts: { env?: Record<string, string>; name?: string } = {}): Promise<CreatedAccount> {
+  const name = opts.name ?? `${provider === 'jdcloud' ? 'jd' : 'test'}-${process.pid}-${++accountCounter}-${Math.random().toString(36).slice(2, 8)}`;
+  const args = ['accounts', 'create', '--provider', provider, '--name', name, '--db', db, '--json'];
+  const res = await runCli(args, opts.env ? { env: opts.env } : {});
   const describe = () =>
     `command: eniplane ${args.join(' ')}\nexit: code=${res.code} signal=${res.signal}\n--- stdout ---\n${res.stdout}\n--- stderr ---\n${res.stderr}`;
   if (res.code !== 0) throw new Error(`accounts create failed\n${describe()}`);
-  // Take the last stdout line that is a JSON object carrying credentials (log lines may be JSON too).
-  const lines = res.stdout.split('\n').map((l) => l.trim()).filter(Boolean).reverse();
-  for (const line of lines) {
+  // Log lines may be JSON too: take the last object that carries a secret.
+  for (const line of res.stdout.split('\n').map((l) => l.trim()).filter(Boolean).reverse()) {
     let obj: unknown;
     try {
       obj = JSON.parse(line);
     } catch {
       continue;
     }
-    if (obj === null || typeof obj !== 'object') continue;
-    const o = obj as Record<string, unknown>;
-    if (typeof o.secretId === 'string' && typeof o.secretKey === 'string') {
-      if (typeof o.accountId !== 'string' && typeof o.accountId !== 'number') {
-        throw new Error(`accounts create printed credentials without accountId\n${describe()}`);
-      }
-      return {
-        accountId: String(o.accountId),
-        secretId: o.secretId,
-        secretKey: o.secretKey,
-        provider: typeof o.provider === 'string' ? o.provider : 'tencent',
-        name: typeof o.name === 'string' ? o.name : accountName,
-      };
+    if (obj !== null && typeof obj === 'object' && typeof (obj as Record<string, unknown>).secretKey === 'string') {
+      const printed = obj as Record<string, unknown>;
+      if (typeof printed.accountId !== 'string' && typeof printed.accountId !== 'number') throw new Error(`accounts create printed credentials without accountId\n${describe()}`);
+      return { printed, name, describe, run: { args, result: res } };
     }
   }
-  throw new Error(`accounts create printed no JSON line with secretId/secretKey\n${describe()}`);
+  throw new Error(`accounts create printed no JSON line with a secretKey\n${describe()}`);
+}
+
+async function createAccountCli(db: string, env: Record<string, string> | undefined, name?: string): Promise<AccountInfo> {
+  const { printed: o, name: accountName, describe } = await accountsCreate(db, 'tencent', { ...(env ? { env } : {}), ...(name ? { name } : {}) });
+  if (typeof o.secretId !== 'string') throw new Error(`accounts create printed no secretId\n${describe()}`);
+  return {
+    accountId: String(o.accountId),
+    secretId: o.secretId,
+    secretKey: o.secretKey as string,
+    provider: typeof o.provider === 'string' ? o.provider : 'tencent',
+    name: typeof o.name === 'string' ? o.name : accountName,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -391,4 +405,28 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
 
   await launch(0);
   return server;
+}
+
+/** A server on a fresh database of `kind`; the returned stop() stops it and drops the database. */
+export interface ServerOn {
+  server: RunningServer;
+  stop(): Promise<void>;
+}
+
+export async function serverOn(kind: StoreKind, opts: ServerOptions = {}): Promise<ServerOn> {
+  const { db, cleanup } = await freshDb(kind);
+  let server: RunningServer;
+  try {
+    server = await startServer({ rateLimit: 'off', ...opts, db });
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+  return {
+    server,
+    async stop() {
+      await server.stop().catch(() => server.kill9());
+      await cleanup();
+    },
+  };
 }

@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pollUntil } from '../../support/poll.ts';
 import { skipUnless } from '../../support/stores.ts';
-import type { CvmClient } from '../../support/tencent.ts';
-import { buildWorld, describeInstances, errCode, holderOf, runInstances, waitEniReady, waitInstances, ZONE, type Eni, type Instance } from '../tencent3/world.ts';
+import { type CvmClient, type Eni, errCode, type Instance, ZONE } from '../../support/tencent3/client.ts';
+import { describeInstances, holderOf, waitEniReady, waitInstances } from '../../support/tencent3/waits.ts';
+import { buildWorld, runInstances } from '../../support/tencent3/world.ts';
 import { inCidr, ownedBy, taskRows, withCell, type Cell } from './cellKit.ts';
 import { seededRandom } from '../../../src/core/ids.ts';
 

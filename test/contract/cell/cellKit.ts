@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { startServer, type AccountInfo, type RunningServer, type ServerOptions } from '../../support/server.ts';
 import { freshDb } from '../../support/stores.ts';
-import { cvmClient, vpcClient, type CvmClient, type VpcClient } from '../../support/tencent.ts';
+import { cvmClient, type CvmClient, vpcClient, type VpcClient } from '../../support/tencent3/client.ts';
 
 export interface Cell {
   db: string;

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pollUntil } from '../../support/poll.ts';
 import { skipUnless } from '../../support/stores.ts';
-import type { VpcClient } from '../../support/tencent.ts';
-import { buildWorld, holderOf, listEnis, mustGetEni, waitEniReady, type World } from '../tencent3/world.ts';
+import { type VpcClient } from '../../support/tencent3/client.ts';
+import { holderOf, listEnis, mustGetEni, waitEniReady } from '../../support/tencent3/waits.ts';
+import { buildWorld, type World } from '../../support/tencent3/world.ts';
 import { ownedBy, taskRows, whilePaused, withCell, type Cell, type TaskRow } from './cellKit.ts';
 
 const NODE_OPTS = { latency: '0', rateLimit: 'off' as const, extraArgs: ['--lease-ms', '1500', '--dataplane-delay', '3000'] };

@@ -14,8 +14,9 @@ import { pollUntil } from '../../support/poll.ts';
 import { startServer, type RunningServer } from '../../support/server.ts';
 import { freshDb, skipUnless } from '../../support/stores.ts';
 import { startTcpProxy, type TcpProxy } from '../../support/tcpProxy.ts';
-import { cvmClient, vpcClient, type VpcClient } from '../../support/tencent.ts';
-import { buildWorld, listEnis, waitEniReady, waitTaskSuccess, type Eni } from '../tencent3/world.ts';
+import { cvmClient, type Eni, vpcClient, type VpcClient } from '../../support/tencent3/client.ts';
+import { listEnis, waitEniReady, waitTaskSuccess } from '../../support/tencent3/waits.ts';
+import { buildWorld } from '../../support/tencent3/world.ts';
 import { seededRandom } from '../../../src/core/ids.ts';
 
 /** The documented answers to "the database is away" (spec: API 3.0 service errors). */

@@ -15,12 +15,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { pollUntil } from '../../support/poll.ts';
-import { capiClients, expect2, type Qc2Clients } from '../../support/qcloud2.ts';
+import { capiClients, expect2, type Qc2Clients } from '../../support/tencent2/client.ts';
 import { REDIS_URL, skipUnlessRedis } from '../../support/redis.ts';
 import { skipUnless } from '../../support/stores.ts';
-import { createJdAccount, expectJdError, jdClients, type JdClients } from '../../support/jdcloud.ts';
-import { expectTcError, type VpcClient } from '../../support/tencent.ts';
-import { waitEniReady, ZONE } from '../tencent3/world.ts';
+import { createJdAccount, expectJdError, jdClients, type JdClients } from '../../support/jdcloud/client.ts';
+import { expectTcError, type VpcClient, ZONE } from '../../support/tencent3/client.ts';
+import { waitEniReady } from '../../support/tencent3/waits.ts';
 import { withCell, type Cell } from './cellKit.ts';
 
 /** Documented limits: API 3.0 DescribeVpcTaskResult / DescribeNetworkInterfaceLimit and API 2.0 DescribeVpcEx 20/s; JD Cloud 100/s per operation. */

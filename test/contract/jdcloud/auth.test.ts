@@ -8,27 +8,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type AccountInfo, type RunningServer } from '../../support/server.ts';
-import { expectTcError, vpcClient } from '../../support/tencent.ts';
+import { expectTcError, vpcClient } from '../../support/tencent3/client.ts';
 import { pollUntil } from '../../support/poll.ts';
-import {
-  attach,
-  createEni,
-  createInstances,
-  createSubnet,
-  createVpc,
-  expectJdError,
-  expectRawJdError,
-  getEni,
-  jdClients,
-  jdDatetime,
-  jdSession,
-  JD_REGION,
-  prepareJd,
-  rawJd,
-  refusedJd,
-  sendJd,
-  type JdSession,
-} from '../../support/jdcloud.ts';
+import { expectJdError, JD_REGION, jdClients, jdSession, type JdSession } from '../../support/jdcloud/client.ts';
+import { expectRawJdError, jdDatetime, prepareJd, rawJd, sendJd } from '../../support/jdcloud/raw.ts';
+import { refusedJd } from '../../support/jdcloud/snapshots.ts';
+import { getEni } from '../../support/jdcloud/waits.ts';
+import { attach, createEni, createInstances, createSubnet, createVpc } from '../../support/jdcloud/world.ts';
 
 const SIGN = 'sign result is not same [gw]';
 const ACCESS = 'ACCESS_ERROR';

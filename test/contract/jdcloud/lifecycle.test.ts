@@ -9,25 +9,9 @@ import { after, before, describe, test } from 'node:test';
 import { pollUntil } from '../../support/poll.ts';
 import { startServer, type RunningServer } from '../../support/server.ts';
 import { freshDb, skipUnless, STORE_KINDS } from '../../support/stores.ts';
-import {
-  attach,
-  createEni,
-  createInstancesNoWait,
-  createSubnet,
-  createVpc,
-  expectJdError,
-  getEni,
-  getInstance,
-  JD_AZ_A,
-  JD_AZ_B,
-  jdId,
-  jdSession,
-  waitEniOn,
-  waitGone,
-  waitStatus,
-  type JdNetworkInterface,
-  type JdSession,
-} from '../../support/jdcloud.ts';
+import { expectJdError, JD_AZ_A, JD_AZ_B, jdId, type JdNetworkInterface, jdSession, type JdSession } from '../../support/jdcloud/client.ts';
+import { getEni, getInstance, waitEniOn, waitGone, waitStatus } from '../../support/jdcloud/waits.ts';
+import { attach, createEni, createInstancesNoWait, createSubnet, createVpc } from '../../support/jdcloud/world.ts';
 
 // Long enough that pending/stopping/starting/deleting are reliably seen by the describe call made
 // right after the request; short enough to keep the file quick on both stores.

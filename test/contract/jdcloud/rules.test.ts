@@ -7,25 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type RunningServer } from '../../support/server.ts';
-import {
-  attach,
-  createEni,
-  createInstances,
-  createInstancesNoWait,
-  createSubnet,
-  createVpc,
-  expectJdError,
-  getEni,
-  getInstance,
-  JD_AZ_A,
-  JD_AZ_B,
-  jdSession,
-  refusedJd,
-  waitEniOn,
-  waitIdleRunning,
-  waitStatus,
-  type JdSession,
-} from '../../support/jdcloud.ts';
+import { expectJdError, JD_AZ_A, JD_AZ_B, jdSession, type JdSession } from '../../support/jdcloud/client.ts';
+import { refusedJd } from '../../support/jdcloud/snapshots.ts';
+import { getEni, getInstance, waitEniOn, waitIdleRunning, waitStatus } from '../../support/jdcloud/waits.ts';
+import { attach, createEni, createInstances, createInstancesNoWait, createSubnet, createVpc } from '../../support/jdcloud/world.ts';
 
 const FP = 'FAILED_PRECONDITION';
 const MISSING_INSTANCE = 'i-zzzzzzzzzz';

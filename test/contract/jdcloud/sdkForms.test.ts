@@ -10,20 +10,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type RunningServer } from '../../support/server.ts';
 import { pollUntil } from '../../support/poll.ts';
-import {
-  createInstances,
-  expectRawJdError,
-  getEni,
-  jdSession,
-  JD_REGION,
-  JD_SDK_FORMS,
-  prepareSdkJd,
-  sendJd,
-  waitEniOn,
-  type JdSdkCall,
-  type JdSdkForm,
-  type JdSession,
-} from '../../support/jdcloud.ts';
+import { JD_REGION, jdSession, type JdSession } from '../../support/jdcloud/client.ts';
+import { expectRawJdError, JD_SDK_FORMS, type JdSdkCall, type JdSdkForm, prepareSdkJd, sendJd } from '../../support/jdcloud/raw.ts';
+import { getEni, waitEniOn } from '../../support/jdcloud/waits.ts';
+import { createInstances } from '../../support/jdcloud/world.ts';
 
 let server: RunningServer;
 let a: JdSession;

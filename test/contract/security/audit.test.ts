@@ -8,10 +8,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type AccountInfo, type RunningServer } from '../../support/server.ts';
 import { freshDb, skipUnless, STORE_KINDS } from '../../support/stores.ts';
-import { cvmClient, expectTcError, vpcClient } from '../../support/tencent.ts';
-import { capiClients, replayRetryCount, taskIdOf, waitTask2 } from '../../support/qcloud2.ts';
-import { createJdAccount, jdClients, type JdAccount } from '../../support/jdcloud.ts';
-import { waitEniReady, waitInstances, waitTaskSuccess, ZONE } from '../tencent3/world.ts';
+import { cvmClient, expectTcError, vpcClient, ZONE } from '../../support/tencent3/client.ts';
+import { waitEniReady, waitInstances, waitTaskSuccess } from '../../support/tencent3/waits.ts';
+import { capiClients, replayRetryCount, taskIdOf } from '../../support/tencent2/client.ts';
+import { waitTask2 } from '../../support/tencent2/waits.ts';
+import { createJdAccount, type JdAccount, jdClients } from '../../support/jdcloud/client.ts';
 import { readAudit, type AuditRow } from './kit.ts';
 
 const LOOPBACK = ['127.0.0.1', '::ffff:127.0.0.1'];

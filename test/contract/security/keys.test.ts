@@ -11,9 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { runCli, startServer, type RunningServer } from '../../support/server.ts';
 import { freshDb, skipUnless } from '../../support/stores.ts';
-import { expectTcError, vpcClient } from '../../support/tencent.ts';
-import { capiClients, expect2, ok2 } from '../../support/qcloud2.ts';
-import { expectJdError, jdClients } from '../../support/jdcloud.ts';
+import { expectTcError, vpcClient } from '../../support/tencent3/client.ts';
+import { capiClients, expect2, ok2 } from '../../support/tencent2/client.ts';
+import { expectJdError, jdClients } from '../../support/jdcloud/client.ts';
 import { createAccount, describeRun, listAccounts, rotateKey, setEnabled, type Creds } from './kit.ts';
 import { pollUntil } from '../../support/poll.ts';
 

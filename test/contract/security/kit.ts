@@ -3,7 +3,7 @@
 // ENIPLANE_MASTER_KEY), and the audit trail as `eniplane audit --json` prints it.
 
 import assert from 'node:assert/strict';
-import { runCli, type CliResult } from '../../support/server.ts';
+import { accountsCreate, runCli, type CliResult } from '../../support/server.ts';
 
 export interface AuditRow {
   seq: number;
@@ -53,12 +53,11 @@ export interface Creds {
 
 /** `accounts create --json` with `env` (the master key, if any), for either provider. */
 export async function createAccount(db: string, provider: 'tencent' | 'jdcloud', env: Record<string, string> = {}, name?: string): Promise<Creds> {
-  const args = ['accounts', 'create', '--provider', provider, '--name', name ?? `sec-${provider}-${Math.random().toString(36).slice(2, 8)}`, '--db', db, '--json'];
-  const { value, result } = await cliJson<Record<string, unknown>>(args, env);
+  const { printed: value, describe, run } = await accountsCreate(db, provider, { env, name: name ?? `sec-${provider}-${Math.random().toString(36).slice(2, 8)}` });
+  cliRuns.push(run);
   const keyId = provider === 'jdcloud' ? value.accessKey : value.secretId;
-  assert.equal(typeof value.accountId, 'string', describeRun(args, result));
-  assert.equal(typeof keyId, 'string', describeRun(args, result));
-  assert.equal(typeof value.secretKey, 'string', describeRun(args, result));
+  assert.equal(typeof value.accountId, 'string', describe());
+  assert.equal(typeof keyId, 'string', describe());
   assert.equal(value.provider, provider);
   return { provider, accountId: value.accountId as string, keyId: keyId as string, secretKey: value.secretKey as string };
 }

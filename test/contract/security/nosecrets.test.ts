@@ -12,9 +12,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runCli, startServer, type RunningServer } from '../../support/server.ts';
 import { pollUntil } from '../../support/poll.ts';
-import { expectTcError, vpcClient, type TcError } from '../../support/tencent.ts';
-import { capiClients, expect2, ok2, rawRequest2, sign2, type Qc2Body } from '../../support/qcloud2.ts';
-import { expectJdError, expectRawJdError, jdClients, JD_REGION, prepareJd, rawJd, sendJd } from '../../support/jdcloud.ts';
+import { expectTcError, type TcError, vpcClient } from '../../support/tencent3/client.ts';
+import { capiClients, expect2, ok2, type Qc2Body } from '../../support/tencent2/client.ts';
+import { rawRequest2, sign2 } from '../../support/tencent2/raw.ts';
+import { expectJdError, JD_REGION, jdClients } from '../../support/jdcloud/client.ts';
+import { expectRawJdError, prepareJd, rawJd, sendJd } from '../../support/jdcloud/raw.ts';
 import { cliRuns, createAccount, errorText, listAccounts, readAudit, rotateKey, setEnabled, type Creds } from './kit.ts';
 
 const MASTER = 'nosecrets-master-key: 7d1f0c2e-do-not-log-me';

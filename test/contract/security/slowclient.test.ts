@@ -8,7 +8,7 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type AccountInfo, type RunningServer } from '../../support/server.ts';
 import { pollUntil } from '../../support/poll.ts';
-import { vpcClient } from '../../support/tencent.ts';
+import { vpcClient } from '../../support/tencent3/client.ts';
 import { readAudit } from './kit.ts';
 
 const TIMEOUT_MS = 1000;

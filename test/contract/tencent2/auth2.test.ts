@@ -7,9 +7,13 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { capiClients, expect2, ok2, rawRequest2, sign2, type Qc2Body, type RawAnswer } from '../../support/qcloud2.ts';
+import { serverOn } from '../../support/server.ts';
+import { capiClients, expect2, ok2, type Qc2Body, session2, type Session2 } from '../../support/tencent2/client.ts';
+import { type RawAnswer, rawRequest2, sign2 } from '../../support/tencent2/raw.ts';
+import { unchanged } from '../../support/tencent2/snapshots.ts';
+import { holder2 } from '../../support/tencent2/waits.ts';
+import { createEni2, createVpc2, instances, ZONE3_ID } from '../../support/tencent2/world.ts';
 import { skipUnless, STORE_KINDS } from '../../support/stores.ts';
-import { createEni2, createVpc2, holder2, instances, serverOn, session2, unchanged, ZONE3_ID, type Session2 } from './kit2.ts';
 
 const now = () => Math.round(Date.now() / 1000);
 

@@ -5,10 +5,13 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { capiClients, expect2, ok2, taskIdOf, waitTask2, type Qc2Body } from '../../support/qcloud2.ts';
+import { serverOn } from '../../support/server.ts';
+import { capiClients, expect2, ok2, type Qc2Body, session2, type Session2, taskIdOf } from '../../support/tencent2/client.ts';
+import { holder2, mustEni2, waitTask2 } from '../../support/tencent2/waits.ts';
+import { ZONE3_ID } from '../../support/tencent2/world.ts';
 import { skipUnless, STORE_KINDS } from '../../support/stores.ts';
-import { buildWorld, mustGetEni, waitEniReady, waitTaskSuccess, type World } from '../tencent3/world.ts';
-import { holder2, mustEni2, serverOn, session2, ZONE3_ID, type Session2 } from './kit2.ts';
+import { mustGetEni, waitEniReady, waitTaskSuccess } from '../../support/tencent3/waits.ts';
+import { buildWorld, type World } from '../../support/tencent3/world.ts';
 
 for (const kind of STORE_KINDS) {
   describe(`3.0 ⇄ 2.0 on one state, ${kind}`, async () => {

@@ -6,26 +6,12 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { expect2, ok2, taskIdOf, waitTask2, type Qc2Body } from '../../support/qcloud2.ts';
+import { serverOn } from '../../support/server.ts';
+import { expect2, ok2, type Qc2Body, session2, type Session2, taskIdOf } from '../../support/tencent2/client.ts';
+import { unchanged } from '../../support/tencent2/snapshots.ts';
+import { eni2, holder2, mustEni2, primaryEni2, waitTask2 } from '../../support/tencent2/waits.ts';
+import { createEni2, createVpc2, instances, MISSING_ENI, MISSING_INS, MISSING_VPC, ZONE3_ID, ZONE4_ID } from '../../support/tencent2/world.ts';
 import { skipUnless, STORE_KINDS } from '../../support/stores.ts';
-import {
-  createEni2,
-  createVpc2,
-  eni2,
-  holder2,
-  instances,
-  MISSING_ENI,
-  MISSING_INS,
-  MISSING_VPC,
-  mustEni2,
-  primaryEni2,
-  serverOn,
-  session2,
-  unchanged,
-  ZONE3_ID,
-  ZONE4_ID,
-  type Session2,
-} from './kit2.ts';
 
 const TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/;
 

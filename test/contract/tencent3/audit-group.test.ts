@@ -9,9 +9,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type AccountInfo, type RunningServer } from '../../support/server.ts';
 import { freshDb, skipUnless, STORE_KINDS } from '../../support/stores.ts';
-import { vpcClient, type VpcClient } from '../../support/tencent.ts';
+import { session, type Session, vpcClient, type VpcClient } from '../../support/tencent3/client.ts';
+import { waitEniReady, waitTaskSuccess } from '../../support/tencent3/waits.ts';
+import { createEniNoWait, createSubnet, createVpc } from '../../support/tencent3/world.ts';
 import { readAudit, type AuditRow } from '../security/kit.ts';
-import { createEniNoWait, createSubnet, createVpc, session, waitEniReady, waitTaskSuccess, type Session } from './errorKit.ts';
 
 const ROUNDS = 2;
 const CALLS_PER_ACCOUNT = 20;
@@ -137,8 +138,8 @@ for (const kind of STORE_KINDS) {
           const subnetId = await createSubnet(s, vpcId, '10.3.1.0/24');
           const created = await Promise.all(Array.from({ length: 4 + ROUNDS }, (_, i) => createEniNoWait(s, { vpcId, subnetId }, { name: `audit-${i}` })));
           for (const c of created) {
-            await waitTaskSuccess(s, c.requestId);
-            await waitEniReady(s, c.id);
+            await waitTaskSuccess(s.vpc, c.requestId);
+            await waitEniReady(s.vpc, c.id);
           }
           const ids = created.map((c) => c.id);
           return { account: s.account, vpcs: servers.map((n) => vpcClient(n.port, s.account)), modifiable: ids.slice(0, 4), deletable: ids.slice(4) };

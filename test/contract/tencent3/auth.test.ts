@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { v1Sign, v1StringToSign } from '../../../src/auth/hmacV1.ts';
 import { startServer, type RunningServer } from '../../support/server.ts';
-import { cvmClient, expectTcError, TC_MODES, vpcClient } from '../../support/tencent.ts';
-import { assertErrorEnvelope, readAnswer, REGION, session, tc3Raw, type Session } from './errorKit.ts';
+import { cvmClient, expectTcError, REGION, session, type Session, TC_MODES, vpcClient } from '../../support/tencent3/client.ts';
+import { assertErrorEnvelope, readAnswer, tc3Raw } from '../../support/tencent3/raw.ts';
 
 let server: RunningServer;
 let s: Session;

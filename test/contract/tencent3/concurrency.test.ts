@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { startServer, type AccountInfo, type RunningServer } from '../../support/server.ts';
-import { cvmClient, vpcClient, type CvmClient, type VpcClient } from '../../support/tencent.ts';
+import { cvmClient, type CvmClient, type Eni, errCode, vpcClient, type VpcClient } from '../../support/tencent3/client.ts';
+import { holderOf, listEnis, mustGetEni, waitEniReady, waitTaskSuccess } from '../../support/tencent3/waits.ts';
+import { buildWorld, runInstances } from '../../support/tencent3/world.ts';
 import { pollUntil } from '../../support/poll.ts';
 import { freshDb, skipUnless, STORE_KINDS, type StoreKind } from '../../support/stores.ts';
-import { buildWorld, errCode, holderOf, listEnis, mustGetEni, runInstances, waitEniReady, waitTaskSuccess, type Eni } from './world.ts';
 
 const LATENCY = '20';
 const BUSY = new Set(['UnsupportedOperation.MutexOperationTaskRunning', 'UnsupportedOperation.InvalidState']);

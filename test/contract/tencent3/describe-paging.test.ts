@@ -11,19 +11,9 @@ import { after, before, describe, test } from 'node:test';
 import { startServer, type RunningServer } from '../../support/server.ts';
 import { pollUntil } from '../../support/poll.ts';
 import { freshDb, skipUnless, STORE_KINDS } from '../../support/stores.ts';
-import { expectTcError, type VpcModels } from '../../support/tencent.ts';
-import {
-  attach,
-  createEniNoWait,
-  createSubnet,
-  createVpc,
-  runInstances,
-  session,
-  waitEniReady,
-  waitTaskSuccess,
-  type Eni,
-  type Session,
-} from './errorKit.ts';
+import { type Eni, expectTcError, session, type Session, type VpcModels } from '../../support/tencent3/client.ts';
+import { waitEniReady, waitTaskSuccess } from '../../support/tencent3/waits.ts';
+import { attach, createEniNoWait, createSubnet, createVpc, runInstances } from '../../support/tencent3/world.ts';
 
 type Filter = VpcModels.Filter;
 
@@ -143,8 +133,8 @@ for (const kind of STORE_KINDS) {
         ]);
         // S5.LARGE8 holds 4 ENIs, the primary included. Each instance brings its primary ENI.
         const [[i1], [i2]] = await Promise.all([
-          runInstances(a, { vpcId: A.vpc1, subnetId: A.s11 }, 'S5.LARGE8'),
-          runInstances(a, { vpcId: A.vpc2, subnetId: A.s21 }, 'S5.LARGE8'),
+          runInstances(a.cvm, { vpcId: A.vpc1, subnetId: A.s11 }, 1, 'S5.LARGE8'),
+          runInstances(a.cvm, { vpcId: A.vpc2, subnetId: A.s21 }, 1, 'S5.LARGE8'),
         ]);
         A.ins1 = i1!;
         A.ins2 = i2!;
@@ -164,8 +154,8 @@ for (const kind of STORE_KINDS) {
             }),
           );
           await Promise.all(created.map(async (c) => {
-            await waitTaskSuccess(a, c.requestId);
-            await waitEniReady(a, c.id);
+            await waitTaskSuccess(a.vpc, c.requestId);
+            await waitEniReady(a.vpc, c.id);
           }));
           A.enis.push(...created.map((c) => c.id));
         }
@@ -175,8 +165,8 @@ for (const kind of STORE_KINDS) {
           attach(a, A.enis[2]!, A.ins2).then(() => attach(a, A.enis[6]!, A.ins2)),
         ]);
         const { id, requestId } = await createEniNoWait(b, { vpcId: B.vpc, subnetId: B.subnet }, { name: 'pg-0' });
-        await waitTaskSuccess(b, requestId);
-        await waitEniReady(b, id);
+        await waitTaskSuccess(b.vpc, requestId);
+        await waitEniReady(b.vpc, id);
         B.eni = id;
       } catch (e) {
         if (e instanceof Error) e.message += `\n--- server output (tail) ---\n${server.logs().slice(-4000)}`;
@@ -378,8 +368,8 @@ for (const kind of STORE_KINDS) {
       assert.ok(want.includes(eniId));
       assert.deepEqual(seen.pushed, { total: want.length, ids: want }, 'pushed to the database');
       assert.deepEqual(seen.inMemory, { total: want.length, ids: want }, 'filtered in memory');
-      await waitTaskSuccess(a, RequestId!);
-      await waitEniReady(a, eniId);
+      await waitTaskSuccess(a.vpc, RequestId!);
+      await waitEniReady(a.vpc, eniId);
       const settled = await fullListing(a);
       const wantSettled = reference(settled, byIns);
       assert.deepEqual(wantSettled, want, 'the same ENIs once settled');

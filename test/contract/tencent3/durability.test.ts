@@ -5,21 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { startServer, type AccountInfo, type RunningServer, type ServerOptions } from '../../support/server.ts';
-import { cvmClient, expectTcError, vpcClient, type CvmClient, type VpcClient } from '../../support/tencent.ts';
+import { cvmClient, type CvmClient, errCode, expectTcError, vpcClient, type VpcClient } from '../../support/tencent3/client.ts';
+import { describeInstances, listEnis, mustGetEni, waitEniReady, waitTask, waitTaskSuccess } from '../../support/tencent3/waits.ts';
+import { buildWorld, runInstances, type World } from '../../support/tencent3/world.ts';
 import { pollUntil } from '../../support/poll.ts';
 import { freshDb, skipUnless, STORE_KINDS, type StoreKind } from '../../support/stores.ts';
-import {
-  buildWorld,
-  describeInstances,
-  errCode,
-  listEnis,
-  mustGetEni,
-  runInstances,
-  waitEniReady,
-  waitTask,
-  waitTaskSuccess,
-  type World,
-} from './world.ts';
 
 interface Env {
   server: RunningServer;

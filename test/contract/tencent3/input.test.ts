@@ -8,23 +8,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { pollUntil } from '../../support/poll.ts';
 import { startServer, type RunningServer } from '../../support/server.ts';
-import { expectTcError, vpcClient, type VpcModels } from '../../support/tencent.ts';
-import {
-  assertErrorEnvelope,
-  createEni,
-  createSubnet,
-  createVpc,
-  loose,
-  mustGetEni,
-  readAnswer,
-  refused,
-  REGION,
-  session,
-  tc3Raw,
-  waitEniReady,
-  waitTaskSuccess,
-  type Session,
-} from './errorKit.ts';
+import { expectTcError, loose, REGION, session, type Session, vpcClient, type VpcModels } from '../../support/tencent3/client.ts';
+import { assertErrorEnvelope, readAnswer, tc3Raw } from '../../support/tencent3/raw.ts';
+import { refused } from '../../support/tencent3/snapshots.ts';
+import { mustGetEni, waitEniReady, waitTaskSuccess } from '../../support/tencent3/waits.ts';
+import { createEni, createSubnet, createVpc } from '../../support/tencent3/world.ts';
 
 let server: RunningServer;
 let s: Session;
@@ -110,8 +98,8 @@ describe('parameter validation (spec §1.4, §2.4)', () => {
     });
     assert.equal(made.Error, undefined, JSON.stringify(made));
     const id = (made.NetworkInterface as { NetworkInterfaceId: string }).NetworkInterfaceId;
-    await waitTaskSuccess(t, made.RequestId!);
-    const eni = await waitEniReady(t, id);
+    await waitTaskSuccess(t.vpc, made.RequestId!);
+    const eni = await waitEniReady(t.vpc, id);
     assert.equal(eni.NetworkInterfaceDescription, '');
     assert.deepEqual(eni.PrivateIpAddressSet!.map((p) => p.PrivateIpAddress), ['10.0.1.30']);
     const listed = await call('DescribeNetworkInterfaces', { NetworkInterfaceIds: [id], Filters: null, Offset: null, Limit: null });
@@ -157,8 +145,8 @@ describe('parameter validation (spec §1.4, §2.4)', () => {
       }),
     );
     const id = r.NetworkInterface!.NetworkInterfaceId!;
-    await waitTaskSuccess(s, r.RequestId!);
-    const e = await waitEniReady(s, id);
+    await waitTaskSuccess(s.vpc, r.RequestId!);
+    const e = await waitEniReady(s.vpc, id);
     const ips = e.PrivateIpAddressSet!;
     assert.equal(ips.length, 3);
     assert.deepEqual(ips.filter((p) => p.Primary).map((p) => p.PrivateIpAddress), ['10.0.1.20']);
@@ -183,7 +171,7 @@ describe('parameter validation (spec §1.4, §2.4)', () => {
     // Boolean filters accept TRUE/FALSE.
     const secondaries = await s.vpc.DescribeNetworkInterfaces({ Filters: [{ Name: 'is-primary', Values: ['FALSE'] }] });
     assert.equal(secondaries.TotalCount, 2);
-    assert.ok((await mustGetEni(s, id)).NetworkInterfaceName === 'lenient');
+    assert.ok((await mustGetEni(s.vpc, id)).NetworkInterfaceName === 'lenient');
   });
 
   test('Limit above 100 or negative Offset → InvalidParameterValue.Range', async () => {
@@ -291,7 +279,7 @@ describe('rate limit (spec §8.5; server --rate-limit on)', () => {
     const subnetId = await createSubnet(x, vpcId, '10.0.1.0/24');
     const created = await x.vpc.CreateNetworkInterface({ VpcId: vpcId, SubnetId: subnetId, NetworkInterfaceName: 'rl' });
     const taskId = created.RequestId!;
-    await waitEniReady(x, created.NetworkInterface!.NetworkInterfaceId!);
+    await waitEniReady(x.vpc, created.NetworkInterface!.NetworkInterfaceId!);
 
     // Start the burst early in a one-second window, so 40 fast calls cannot straddle two windows.
     await pollUntil(async () => Date.now() % 1000 < 100, { intervalMs: 2, timeoutMs: 3000, what: 'the start of a second' });

@@ -6,21 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type AccountInfo, type RunningServer } from '../../support/server.ts';
-import { cvmClient, expectTcError, vpcClient, type CvmClient, type TcMode, type VpcClient } from '../../support/tencent.ts';
+import { cvmClient, type CvmClient, type Eni, expectTcError, type TcMode, vpcClient, type VpcClient, ZONE } from '../../support/tencent3/client.ts';
+import { describeInstances, getEni, listEnis, mustGetEni, waitEniReady, waitInstances, waitTask, waitTaskSuccess } from '../../support/tencent3/waits.ts';
 import { pollUntil } from '../../support/poll.ts';
-import {
-  buildWorld,
-  describeInstances,
-  getEni,
-  listEnis,
-  mustGetEni,
-  waitEniReady,
-  waitInstances,
-  waitTask,
-  waitTaskSuccess,
-  ZONE,
-  type Eni,
-} from './world.ts';
 
 // Long enough that the transitional states (PENDING, ATTACHING, RUNNING tasks...) are reliably seen
 // by the Describe call made right after the request; short enough to keep the file quick.

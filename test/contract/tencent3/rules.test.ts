@@ -7,28 +7,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type RunningServer } from '../../support/server.ts';
-import { expectTcError } from '../../support/tencent.ts';
-import {
-  attach,
-  createEni,
-  createEniNoWait,
-  createSubnet,
-  createVpc,
-  getEni,
-  loose,
-  mustGetEni,
-  primaryEniOf,
-  refused,
-  runInstances,
-  runInstancesNoWait,
-  session,
-  snapshot,
-  waitEniReady,
-  waitInstances,
-  waitTask,
-  ZONE4,
-  type Session,
-} from './errorKit.ts';
+import { expectTcError, loose, session, type Session, ZONE4 } from '../../support/tencent3/client.ts';
+import { refused, snapshot } from '../../support/tencent3/snapshots.ts';
+import { getEni, mustGetEni, primaryEniOf, waitEniReady, waitInstances, waitTask } from '../../support/tencent3/waits.ts';
+import { attach, createEni, createEniNoWait, createSubnet, createVpc, runInstances, runInstancesNoWait } from '../../support/tencent3/world.ts';
 
 const SLOW_MS = 3000;
 const MISSING_ENI = 'eni-zzzzzzzz';
@@ -79,10 +61,10 @@ before(async () => {
   const netA = { vpcId: w.vpc1, subnetId: w.subA };
   const netV2 = { vpcId: w.vpc2, subnetId: w.subV2 };
   const [[i1, i2, i3], [iSmall], [iLegacy], [iV2]] = await Promise.all([
-    runInstances(s, netA, 'S5.MEDIUM4', 3),
-    runInstances(s, netA, 'S5.SMALL2'),
-    runInstances(s, netA, 'S1.SMALL1'),
-    runInstances(s, netV2, 'S5.MEDIUM4'),
+    runInstances(s.cvm, netA, 3, 'S5.MEDIUM4'),
+    runInstances(s.cvm, netA, 1, 'S5.SMALL2'),
+    runInstances(s.cvm, netA, 1, 'S1.SMALL1'),
+    runInstances(s.cvm, netV2, 1, 'S5.MEDIUM4'),
   ]);
   Object.assign(w, { i1, i2, i3, iSmall, iLegacy, iV2 });
   [w.eAtt, w.eFree, w.eV2, w.eV2att, w.eZ4, w.eQuota] = await Promise.all([
@@ -136,12 +118,12 @@ describe('attach/detach/migrate/delete preconditions (spec §8.2, §4.9, §4.11�
     const code = 'UnsupportedOperation.AttachmentAlreadyExists';
     await refused(s, () => s.vpc.AttachNetworkInterface({ NetworkInterfaceId: w.eAtt, InstanceId: w.i1 }), code);
     await refused(s, () => s.vpc.AttachNetworkInterface({ NetworkInterfaceId: w.eAtt, InstanceId: w.i2 }), code);
-    assert.equal((await mustGetEni(s, w.eAtt)).Attachment?.InstanceId, w.i1);
+    assert.equal((await mustGetEni(s.vpc, w.eAtt)).Attachment?.InstanceId, w.i1);
   });
 
   test('primary ENI cannot be attached, detached, migrated or deleted → UnsupportedOperation', async () => {
-    const primary = (await primaryEniOf(s, w.i1)).NetworkInterfaceId!;
-    assert.equal((await mustGetEni(s, primary)).Primary, true);
+    const primary = (await primaryEniOf(s.vpc, w.i1)).NetworkInterfaceId!;
+    assert.equal((await mustGetEni(s.vpc, primary)).Primary, true);
     await refused(s, () => s.vpc.AttachNetworkInterface({ NetworkInterfaceId: primary, InstanceId: w.i2 }), 'UnsupportedOperation');
     await refused(s, () => s.vpc.DetachNetworkInterface({ NetworkInterfaceId: primary, InstanceId: w.i1 }), 'UnsupportedOperation');
     await refused(
@@ -162,7 +144,7 @@ describe('attach/detach/migrate/delete preconditions (spec §8.2, §4.9, §4.11�
   });
 
   test('subnet zone differs from the instance zone → UnsupportedOperation.ZoneMismatch', async () => {
-    const e = await mustGetEni(s, w.eZ4);
+    const e = await mustGetEni(s.vpc, w.eZ4);
     assert.equal(e.Zone, ZONE4);
     await refused(s, () => s.vpc.AttachNetworkInterface({ NetworkInterfaceId: w.eZ4, InstanceId: w.i2 }), 'UnsupportedOperation.ZoneMismatch');
   });
@@ -227,7 +209,7 @@ describe('private IP rules (spec §4.7, §4.15, §4.16, §8.3)', () => {
   });
 
   test('address already in use → ResourceInUse', async () => {
-    const taken = (await mustGetEni(s, w.eAtt)).PrivateIpAddressSet![0]!.PrivateIpAddress!;
+    const taken = (await mustGetEni(s.vpc, w.eAtt)).PrivateIpAddressSet![0]!.PrivateIpAddress!;
     await refused(s, create([taken]), 'ResourceInUse');
     await refused(s, assign(w.eFree, [taken]), 'ResourceInUse');
     // A mix of a free and a taken address is refused as a whole.
@@ -250,7 +232,7 @@ describe('private IP rules (spec §4.7, §4.15, §4.16, §8.3)', () => {
       'InvalidParameterValue.LimitExceeded',
     );
     const full = await createEni(s, netA(), { name: 'full', secondary: 9 });
-    assert.equal((await mustGetEni(s, full)).PrivateIpAddressSet!.length, 10);
+    assert.equal((await mustGetEni(s.vpc, full)).PrivateIpAddressSet!.length, 10);
     await refused(s, () => s.vpc.AssignPrivateIpAddresses({ NetworkInterfaceId: full, SecondaryPrivateIpAddressCount: 1 }), 'LimitExceeded');
     await refused(s, assign(full, ['10.0.1.230']), 'LimitExceeded');
   });
@@ -273,7 +255,7 @@ describe('private IP rules (spec §4.7, §4.15, §4.16, §8.3)', () => {
   });
 
   test('unassign the primary IP → UnsupportedOperation.PrimaryIp', async () => {
-    const e = await mustGetEni(s, w.eFree);
+    const e = await mustGetEni(s.vpc, w.eFree);
     const primaryIp = e.PrivateIpAddressSet!.find((p) => p.Primary)!.PrivateIpAddress!;
     await refused(
       s,
@@ -338,9 +320,9 @@ describe(`transitional states (server latency ${SLOW_MS} ms)`, () => {
     const t = SLOW_MS * 4;
     const [pe, [si], se, [bi], be1, be2] = await Promise.all([
       createEni(sPending, { vpcId: np.vpc, subnetId: np.subnet }, {}, t),
-      runInstances(sStopping, { vpcId: ns.vpc, subnetId: ns.subnet }, 'S5.MEDIUM4', 1, t),
+      runInstances(sStopping.cvm, { vpcId: ns.vpc, subnetId: ns.subnet }, 1, 'S5.MEDIUM4', t),
       createEni(sStopping, { vpcId: ns.vpc, subnetId: ns.subnet }, {}, t),
-      runInstances(sBusy, { vpcId: nb.vpc, subnetId: nb.subnet }, 'S5.LARGE8', 1, t),
+      runInstances(sBusy.cvm, { vpcId: nb.vpc, subnetId: nb.subnet }, 1, 'S5.LARGE8', t),
       createEni(sBusy, { vpcId: nb.vpc, subnetId: nb.subnet }, {}, t),
       createEni(sBusy, { vpcId: nb.vpc, subnetId: nb.subnet }, {}, t),
     ]);
@@ -350,7 +332,7 @@ describe(`transitional states (server latency ${SLOW_MS} ms)`, () => {
   });
 
   test('instance PENDING → UnsupportedOperation.InvalidState', async () => {
-    const [ins] = await runInstancesNoWait(sPending, { vpcId: p.vpc, subnetId: p.subnet }, 'S5.MEDIUM4');
+    const [ins] = await runInstancesNoWait(sPending.cvm, { vpcId: p.vpc, subnetId: p.subnet }, 1, 'S5.MEDIUM4');
     const { InstanceSet } = await sPending.cvm.DescribeInstances({ InstanceIds: [ins!] });
     assert.equal(InstanceSet![0]!.InstanceState, 'PENDING');
     await refused(sPending, () => sPending.vpc.AttachNetworkInterface({ NetworkInterfaceId: p.eni, InstanceId: ins! }), 'UnsupportedOperation.InvalidState');
@@ -373,7 +355,7 @@ describe(`transitional states (server latency ${SLOW_MS} ms)`, () => {
     );
     assert.equal((await sStopping.cvm.DescribeInstances({ InstanceIds: [st.instance] })).InstanceSet![0]!.InstanceState, 'STOPPING');
     // Once STOPPED the same attach is allowed (RUNNING or STOPPED, spec §4.11).
-    await waitInstances(sStopping, [st.instance], 'STOPPED', SLOW_MS * 4);
+    await waitInstances(sStopping.cvm, [st.instance], 'STOPPED', SLOW_MS * 4);
     const { RequestId } = await sStopping.vpc.AttachNetworkInterface({ NetworkInterfaceId: st.eni, InstanceId: st.instance });
     assert.ok(RequestId);
   });
@@ -382,13 +364,13 @@ describe(`transitional states (server latency ${SLOW_MS} ms)`, () => {
     const x = sBusy;
     // A PENDING ENI (create still running) cannot be attached.
     const pending = await createEniNoWait(x, { vpcId: b.vpc, subnetId: b.subnet });
-    assert.equal((await getEni(x, pending.id))?.State, 'PENDING');
+    assert.equal((await getEni(x.vpc, pending.id))?.State, 'PENDING');
     await refused(x, () => x.vpc.AttachNetworkInterface({ NetworkInterfaceId: pending.id, InstanceId: b.instance }), 'UnsupportedOperation.InvalidState');
     await refused(x, () => x.vpc.DeleteNetworkInterface({ NetworkInterfaceId: pending.id }), 'UnsupportedOperation.InvalidState');
 
     // e1 ATTACHING: IP changes and detach are refused while the attach runs.
     await x.vpc.AttachNetworkInterface({ NetworkInterfaceId: b.e1, InstanceId: b.instance });
-    assert.equal((await mustGetEni(x, b.e1)).State, 'ATTACHING');
+    assert.equal((await mustGetEni(x.vpc, b.e1)).State, 'ATTACHING');
     await refused(x, () => x.vpc.AssignPrivateIpAddresses({ NetworkInterfaceId: b.e1, SecondaryPrivateIpAddressCount: 1 }), 'UnsupportedOperation.InvalidState');
     await refused(x, () => x.vpc.DetachNetworkInterface({ NetworkInterfaceId: b.e1, InstanceId: b.instance }), 'UnsupportedOperation.InvalidState');
     // The instance is busy with that attach: a second ENI waits its turn.
@@ -401,7 +383,7 @@ describe(`transitional states (server latency ${SLOW_MS} ms)`, () => {
     // e2 AVAILABLE with an IP task running: a second IP task or a delete is a mutex conflict.
     const assigned = await x.vpc.AssignPrivateIpAddresses({ NetworkInterfaceId: b.e2, SecondaryPrivateIpAddressCount: 1 });
     assert.equal(assigned.PrivateIpAddressSet!.length, 1);
-    const e2 = await mustGetEni(x, b.e2);
+    const e2 = await mustGetEni(x.vpc, b.e2);
     assert.equal(e2.State, 'AVAILABLE');
     assert.ok(e2.PrivateIpAddressSet!.some((ip) => ip.State === 'PENDING'));
     await refused(
@@ -418,15 +400,15 @@ describe('a failed task (server --faults attach=1)', () => {
     const f = await session(faulty);
     const vpcId = await createVpc(f, '10.0.0.0/16');
     const subnetId = await createSubnet(f, vpcId, '10.0.1.0/24');
-    const [ins] = await runInstances(f, { vpcId, subnetId }, 'S5.MEDIUM4');
+    const [ins] = await runInstances(f.cvm, { vpcId, subnetId }, 1, 'S5.MEDIUM4');
     const eni = await createEni(f, { vpcId, subnetId });
     const before = await snapshot(f);
     const { RequestId } = await f.vpc.AttachNetworkInterface({ NetworkInterfaceId: eni, InstanceId: ins! });
-    const result = await waitTask(f, RequestId!);
+    const result = await waitTask(f.vpc, RequestId!);
     assert.equal(result.Status, 'FAILED');
     assert.equal(typeof result.Output, 'string');
     assert.match(result.Output!, /^FailedOperation: .+/, `Output explains the failure: ${result.Output}`);
-    const e = await waitEniReady(f, eni);
+    const e = await waitEniReady(f.vpc, eni);
     assert.equal(e.State, 'AVAILABLE');
     assert.equal(e.Attachment, null);
     // Everything, the ENI included, is exactly as before the attempt.

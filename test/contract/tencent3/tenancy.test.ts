@@ -6,21 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, type RunningServer } from '../../support/server.ts';
-import { expectTcError } from '../../support/tencent.ts';
-import {
-  attach,
-  createEni,
-  createSubnet,
-  createVpc,
-  mustGetEni,
-  primaryEniOf,
-  refused,
-  runInstances,
-  session,
-  snapshot,
-  waitTaskSuccess,
-  type Session,
-} from './errorKit.ts';
+import { expectTcError, session, type Session } from '../../support/tencent3/client.ts';
+import { refused, snapshot } from '../../support/tencent3/snapshots.ts';
+import { mustGetEni, primaryEniOf, waitTaskSuccess } from '../../support/tencent3/waits.ts';
+import { attach, createEni, createSubnet, createVpc, runInstances } from '../../support/tencent3/world.ts';
 
 let server: RunningServer;
 let a: Session;
@@ -44,8 +33,8 @@ before(async () => {
   Object.assign(A, na);
   Object.assign(B, nb);
   const [[i1, i2], [bi]] = await Promise.all([
-    runInstances(a, { vpcId: A.vpc, subnetId: A.subnet }, 'S5.MEDIUM4', 2),
-    runInstances(b, { vpcId: B.vpc, subnetId: B.subnet }, 'S5.MEDIUM4'),
+    runInstances(a.cvm, { vpcId: A.vpc, subnetId: A.subnet }, 2, 'S5.MEDIUM4'),
+    runInstances(b.cvm, { vpcId: B.vpc, subnetId: B.subnet }, 1, 'S5.MEDIUM4'),
   ]);
   Object.assign(A, { ins1: i1, ins2: i2 });
   B.ins = bi!;
@@ -57,9 +46,9 @@ before(async () => {
   // A's last async call: its RequestId is the task B will try to read.
   const { RequestId } = await a.vpc.AttachNetworkInterface({ NetworkInterfaceId: A.eniAttached, InstanceId: A.ins1 });
   A.task = RequestId!;
-  await waitTaskSuccess(a, A.task);
-  A.primary = (await primaryEniOf(a, A.ins1)).NetworkInterfaceId!;
-  A.freeIp = (await mustGetEni(a, A.eniFree)).PrivateIpAddressSet!.find((p) => !p.Primary)!.PrivateIpAddress!;
+  await waitTaskSuccess(a.vpc, A.task);
+  A.primary = (await primaryEniOf(a.vpc, A.ins1)).NetworkInterfaceId!;
+  A.freeIp = (await mustGetEni(a.vpc, A.eniFree)).PrivateIpAddressSet!.find((p) => !p.Primary)!.PrivateIpAddress!;
 });
 
 after(async () => {
@@ -168,16 +157,16 @@ describe("account B cannot change account A's resources", () => {
 
   test("B's own address space is separate: B may use the address A holds", async () => {
     const eni = await createEni(b, { vpcId: B.vpc, subnetId: B.subnet }, { ips: [A.freeIp] });
-    assert.equal((await mustGetEni(b, eni)).PrivateIpAddressSet![0]!.PrivateIpAddress, A.freeIp);
+    assert.equal((await mustGetEni(b.vpc, eni)).PrivateIpAddressSet![0]!.PrivateIpAddress, A.freeIp);
     // ...and A still holds it.
-    const mine = await mustGetEni(a, A.eniFree);
+    const mine = await mustGetEni(a.vpc, A.eniFree);
     assert.ok(mine.PrivateIpAddressSet!.some((p) => p.PrivateIpAddress === A.freeIp));
   });
 
   test("A still sees and controls everything it owns", async () => {
-    const e = await mustGetEni(a, A.eniAttached);
+    const e = await mustGetEni(a.vpc, A.eniAttached);
     assert.equal(e.Attachment?.InstanceId, A.ins1);
-    assert.equal((await mustGetEni(a, A.eniFree)).NetworkInterfaceName, 'err-eni');
+    assert.equal((await mustGetEni(a.vpc, A.eniFree)).NetworkInterfaceName, 'err-eni');
     await attach(a, A.eniFree, A.ins2);
   });
 });

@@ -5,9 +5,12 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { REGION, tc3Raw } from '../tencent3/errorKit.ts';
-import { createJdAccount, rawJd, type JdAccount } from '../../support/jdcloud.ts';
-import { API2_PATH, rawRequest2, sign2 } from '../../support/qcloud2.ts';
+import { REGION } from '../../support/tencent3/client.ts';
+import { tc3Raw } from '../../support/tencent3/raw.ts';
+import { createJdAccount, type JdAccount } from '../../support/jdcloud/client.ts';
+import { rawJd } from '../../support/jdcloud/raw.ts';
+import { API2_PATH } from '../../support/tencent2/client.ts';
+import { rawRequest2, sign2 } from '../../support/tencent2/raw.ts';
 import { startServer, type AccountInfo, type RunningServer } from '../../support/server.ts';
 
 let server: RunningServer;

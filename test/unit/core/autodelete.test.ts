@@ -20,7 +20,7 @@ import {
   runningTaskCount,
   withCoreWorld,
   type CoreWorld,
-} from '../../support/coreWorld.ts';
+} from '../../support/core/world.ts';
 
 async function attached(w: CoreWorld, eniId: string, instanceId: string, autoDelete?: boolean): Promise<void> {
   await attachEni(w.core, w.scope, { eniId, instanceId, attachType: 0, ...(autoDelete === undefined ? {} : { autoDelete }) }, w.meta());

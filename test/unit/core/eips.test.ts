@@ -12,7 +12,7 @@ import { attachEni, deleteEni, listEnis, migrateEni, unassignIps } from '../../.
 import { getTask } from '../../../src/core/ops/tasks.ts';
 import { SimDriver } from '../../../src/dataplane/sim.ts';
 import { skipUnless, STORE_KINDS } from '../../support/stores.ts';
-import { availableEni, mustEni, rejectsDomain, runningInstances, runningTaskCount, withCoreWorld, type CoreWorld } from '../../support/coreWorld.ts';
+import { availableEni, mustEni, rejectsDomain, runningInstances, runningTaskCount, withCoreWorld, type CoreWorld } from '../../support/core/world.ts';
 
 const ZONE_A = 'cn-north-1a';
 const ZONE_B = 'cn-north-1b';

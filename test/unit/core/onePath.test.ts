@@ -12,7 +12,7 @@ import type { Store } from '../../../src/core/ports/repo.ts';
 import { assignIps, attachEni, createEni, deleteEni, detachEni, migrateEni, migrateIp, unassignIps } from '../../../src/core/ops/enis.ts';
 import { createVpc } from '../../../src/core/ops/network.ts';
 import { skipUnless, STORE_KINDS } from '../../support/stores.ts';
-import { availableEni, mustEni, rejectsDomain, runningInstances, withCoreWorld, type CoreWorld } from '../../support/coreWorld.ts';
+import { availableEni, mustEni, rejectsDomain, runningInstances, withCoreWorld, type CoreWorld } from '../../support/core/world.ts';
 
 /** The world's core over a store that counts the transactions it is asked for. */
 function counted(w: CoreWorld): { core: CoreContext; calls: { read: number; peek: number; write: number } } {

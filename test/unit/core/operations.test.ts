@@ -4,121 +4,32 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadCatalog, findInstanceType } from '../../../src/core/catalog.ts';
-import { FakeClock } from '../../../src/core/clock.ts';
-import { defaultLimits, type CoreContext, type RequestMeta } from '../../../src/core/context.ts';
-import { DomainError, isDomainError, type DomainErrorData, type DomainErrorKind } from '../../../src/core/errors.ts';
-import { seededIdSource } from '../../../src/core/ids.ts';
+import { findInstanceType } from '../../../src/core/catalog.ts';
+import { DomainError, isDomainError } from '../../../src/core/errors.ts';
 import { checkRequestedIp, parseCidr, parseIpv4 } from '../../../src/core/ipam.ts';
-import type { Eni, Instance, Scope } from '../../../src/core/model.ts';
+import type { Eni, Scope } from '../../../src/core/model.ts';
 import { createAccount } from '../../../src/core/ops/accounts.ts';
 import { attachEni, createEni, deleteEni, detachEni, listEnis, migrateEni } from '../../../src/core/ops/enis.ts';
 import { changePower, listInstances, runInstances } from '../../../src/core/ops/instances.ts';
-import { createSubnet, createVpc } from '../../../src/core/ops/network.ts';
+import { createSubnet } from '../../../src/core/ops/network.ts';
 import { getTask } from '../../../src/core/ops/tasks.ts';
 import type { Driver, Effect } from '../../../src/dataplane/driver.ts';
 import { SimDriver, type FaultRates } from '../../../src/dataplane/sim.ts';
-import type { Store } from '../../../src/core/ports/repo.ts';
-import { TaskEngine } from '../../../src/tasks/engine.ts';
-import { parseLatency } from '../../../src/tasks/timing.ts';
-import { freshStore, skipUnless, STORE_KINDS, type StoreKind } from '../../support/stores.ts';
+import { skipUnless, STORE_KINDS, type StoreKind } from '../../support/stores.ts';
+import { availableEni, instanceOf, LATENCY, mustEni, PLACES, rejectsDomain, runningInstances, runningTaskCount, withCoreWorld, eniOf, type CoreWorld } from '../../support/core/world.ts';
 import { seededRandom } from '../../../src/core/ids.ts';
 
-const LATENCY = 1000;
 const LEASE = 15_000;
-const REGION = 'ap-guangzhou';
-const ZONE = 'ap-guangzhou-3';
-const OTHER_ZONE = 'ap-guangzhou-4';
+const REGION = PLACES.tencent.region;
+const ZONE = PLACES.tencent.zone;
+const OTHER_ZONE = PLACES.tencent.otherZone;
 
-interface World {
-  store: Store;
-  clock: FakeClock;
-  core: CoreContext;
-  scope: Scope;
-  engine: TaskEngine;
-  /** A new engine on the same store (another node), with its own driver. */
-  engineWith(driver: Driver): TaskEngine;
-  meta(clientToken?: string): RequestMeta;
-  /** Moves time by ms and runs one engine pass; returns how many tasks it ran. */
-  tick(ms?: number, engine?: TaskEngine): Promise<number>;
-  vpcId: string;
-  subnetId: string;
-  cleanup(): Promise<void>;
-}
+type World = CoreWorld;
 
-async function world(kind: StoreKind, faults: FaultRates = {}, seed = 1): Promise<World> {
-  const { store, cleanup } = await freshStore(kind);
-  const clock = new FakeClock();
-  const ids = seededIdSource(seed);
-  const core: CoreContext = { store, clock, ids, catalog: loadCatalog(), limits: defaultLimits, timing: parseLatency(String(LATENCY)), notify() {} };
-  const { account } = await createAccount({ store, clock, ids }, 'tencent', 'ops-test');
-  const scope: Scope = { accountId: account.id, provider: 'tencent', region: REGION };
-  const engineWith = (driver: Driver) => new TaskEngine({ store, clock, driver, leaseMs: LEASE });
-  const engine = engineWith(new SimDriver(faults, seededRandom(seed)));
-  let n = 0;
-  const meta = (clientToken?: string): RequestMeta => ({ requestId: `req-${seed}-${++n}-${ids.uuid()}`, clientToken });
-  const vpc = await createVpc(core, scope, { name: 'v', cidr: '10.0.0.0/16' }, meta());
-  const sub = await createSubnet(core, scope, { vpcId: vpc.id, name: 's', cidr: '10.0.1.0/24', zone: ZONE }, meta());
-  return {
-    store,
-    clock,
-    core,
-    scope,
-    engine,
-    engineWith,
-    meta,
-    async tick(ms = LATENCY, e = engine) {
-      clock.advance(ms);
-      return e.runOnce();
-    },
-    vpcId: vpc.id,
-    subnetId: sub.id,
-    cleanup,
-  };
-}
-
-async function withWorld(kind: StoreKind, body: (w: World) => Promise<void>, faults: FaultRates = {}, seed = 1): Promise<void> {
-  const w = await world(kind, faults, seed);
-  try {
-    await body(w);
-  } finally {
-    await w.cleanup();
-  }
-}
-
-const eniOf = async (w: World, id: string): Promise<Eni | undefined> => (await listEnis(w.core, w.scope, { ids: [id] }))[0];
-const mustEni = async (w: World, id: string): Promise<Eni> => {
-  const e = await eniOf(w, id);
-  assert.ok(e, `ENI ${id} should exist`);
-  return e;
-};
-const instanceOf = async (w: World, id: string): Promise<Instance | undefined> => (await listInstances(w.core, w.scope, [id]))[0];
+const withWorld = (kind: StoreKind, body: (w: World) => Promise<void>, faults: FaultRates = {}, seed = 1): Promise<void> =>
+  withCoreWorld(kind, 'tencent', body, seed, faults);
 const taskOf = (w: World, id: string) => getTask(w.core, w.scope, { id });
-const runningTasks = (w: World) => w.store.read((tx) => tx.countTasks('RUNNING'));
-
-/** Running instances of a type in ZONE (or another zone's subnet). */
-async function runningInstances(w: World, count: number, instanceType = 'S5.LARGE8', subnetId = w.subnetId, zone = ZONE): Promise<string[]> {
-  const { instanceIds } = await runInstances(w.core, w.scope, { zone, vpcId: w.vpcId, subnetId, count, instanceType }, w.meta());
-  assert.equal(await w.tick(), 1);
-  for (const id of instanceIds) assert.equal((await instanceOf(w, id))?.state, 'RUNNING');
-  return instanceIds;
-}
-
-async function availableEni(w: World, subnetId = w.subnetId, name = 'e'): Promise<string> {
-  const { eni } = await createEni(w.core, w.scope, { vpcId: w.vpcId, subnetId, name }, w.meta());
-  assert.equal(await w.tick(), 1);
-  assert.equal((await mustEni(w, eni.id)).state, 'AVAILABLE');
-  return eni.id;
-}
-
-async function rejectsDomain<K extends DomainErrorKind>(p: Promise<unknown>, kind: K, data?: Partial<DomainErrorData[K]>): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof DomainError, `expected DomainError ${kind}, got ${String(e)}`);
-    assert.equal(e.kind, kind, e.message);
-    if (data) for (const [k, v] of Object.entries(data)) assert.deepEqual((e.data as Record<string, unknown>)[k], v, `${kind}.${k}`);
-    return true;
-  });
-}
+const runningTasks = runningTaskCount;
 
 /** A driver that holds its first effect until released (a node stuck mid-task), then succeeds or fails. */
 class GatedDriver implements Driver {
@@ -283,7 +194,7 @@ for (const kind of STORE_KINDS) {
 
     test('preconditions through the operations: primary, attached, quota, zone, state, other account', async () => {
       await withWorld(kind, async (w) => {
-        const [small] = await runningInstances(w, 1, 'S5.SMALL1');
+        const [small] = await runningInstances(w, 1, { instanceType: 'S5.SMALL1' });
         const [big] = await runningInstances(w, 1);
         const [primary] = await listEnis(w.core, w.scope, { instanceId: small! });
         const e1 = await availableEni(w);
@@ -300,12 +211,13 @@ for (const kind of STORE_KINDS) {
         await rejectsDomain(attachEni(w.core, w.scope, { eniId: e2, instanceId: small!, attachType: 0 }, w.meta()), 'EniQuotaExceeded', {
           instanceId: small!,
           limit: findInstanceType(w.core.catalog, 'tencent', 'S5.SMALL1')!.eniQuota,
+          attachType: 0,
         });
         await rejectsDomain(attachEni(w.core, w.scope, { eniId: e1, instanceId: big!, attachType: 0 }, w.meta()), 'EniAlreadyAttached', { eniId: e1, instanceId: small! });
         await rejectsDomain(detachEni(w.core, w.scope, { eniId: e2, instanceId: big! }, w.meta()), 'EniNotAttached');
         // Another zone's ENI cannot join.
         const sub4 = await createSubnet(w.core, w.scope, { vpcId: w.vpcId, name: 's4', cidr: '10.0.4.0/24', zone: OTHER_ZONE }, w.meta());
-        const far = await availableEni(w, sub4.id);
+        const far = await availableEni(w, { subnetId: sub4.id });
         await rejectsDomain(attachEni(w.core, w.scope, { eniId: far, instanceId: big!, attachType: 0 }, w.meta()), 'ZoneMismatch', {
           eniId: far,
           zone: OTHER_ZONE,
@@ -316,6 +228,7 @@ for (const kind of STORE_KINDS) {
         await rejectsDomain(attachEni(w.core, w.scope, { eniId: e2, instanceId: big!, attachType: 0 }, w.meta()), 'InstanceInvalidState', {
           instanceId: big!,
           state: 'STOPPING',
+          operation: 'AttachNetworkInterface',
         });
         assert.equal(await w.tick(), 1);
         assert.equal((await instanceOf(w, big!))!.state, 'STOPPED');

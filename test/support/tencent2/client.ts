@@ -1,13 +1,12 @@
 // The OFFICIAL legacy client `qcloudapi-sdk@0.2.1` (Tencent Cloud API 2.0) pointed at a local eniplane
-// server, as a small typed promise wrapper; plus hand-signed raw requests (spec api2 §1.5) for what
-// the SDK cannot produce (stale timestamps, replayed bodies, missing Nonce), and 2.0 task polling.
+// server, as a small typed promise wrapper; a session (one account's 2.0 clients, plus the 3.0 SDK
+// for what 2.0 cannot do, i.e. RunInstances); and the assertions on a 2.0 answer.
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import { inspect } from 'node:util';
-import { v1Sign, v1StringToSign, type HmacMethod } from '../../src/auth/hmacV1.ts';
-import { pollUntil } from './poll.ts';
+import type { AccountInfo, RunningServer } from '../server.ts';
+import { cvmClient, vpcClient, type CvmClient, type VpcClient } from '../tencent3/client.ts';
 
 // The `request` library behind qcloudapi-sdk honours HTTP(S)_PROXY when no `proxy` option is given,
 // which would swallow requests to 127.0.0.1. Clear them for the whole test process.
@@ -122,7 +121,7 @@ export function capiClients(port: number, creds: Qc2Creds, opts: Qc2Options = {}
 
 // ---- assertions ---------------------------------------------------------------------------------
 
-const show = (b: unknown) => inspect(b, { depth: 8, breakLength: Infinity });
+export const show = (b: unknown) => inspect(b, { depth: 8, breakLength: Infinity });
 
 /** Assert success (`code` 0, codeDesc Success) and return the body. */
 export function ok2(body: Qc2Body, what = 'call'): Qc2Body {
@@ -149,116 +148,17 @@ export function taskIdOf(body: Qc2Body, what = 'async call'): number {
   return id as number;
 }
 
-/** Poll DescribeVpcTaskResult while data.status is 2 (running); return the final data. */
-export async function waitTask2(vpc: Qc2Clients['vpc'], taskId: number, timeoutMs = 15_000): Promise<{ status: number; output?: { errorCode: number; errorMsg: string } }> {
-  return pollUntil(
-    async () => {
-      const r = ok2(await vpc({ Action: 'DescribeVpcTaskResult', taskId }), `DescribeVpcTaskResult ${taskId}`);
-      assert.ok([0, 1, 2].includes(r.data?.status), `task status must be 0, 1 or 2: ${show(r)}`);
-      return r.data.status !== 2 ? (r.data as { status: number; output?: { errorCode: number; errorMsg: string } }) : false;
-    },
-    { what: `2.0 task ${taskId} to finish`, timeoutMs },
-  );
+export interface Session2 {
+  server: RunningServer;
+  account: AccountInfo;
+  /** qcloudapi-sdk (API 2.0). */
+  c: Qc2Clients;
+  /** tencentcloud-sdk-nodejs (API 3.0), same account. */
+  vpc3: VpcClient;
+  cvm3: CvmClient;
 }
 
-/** Run an async action and wait for its task to succeed (status 2 → 0); returns the taskId. */
-export async function runTask2(c: Qc2Clients, data: Record<string, unknown>, timeoutMs = 15_000): Promise<number> {
-  const taskId = taskIdOf(await c.vpc(data), String(data.Action));
-  const out = await waitTask2(c.vpc, taskId, timeoutMs);
-  assert.deepEqual(out, { status: 0 }, `${String(data.Action)} task ${taskId} should succeed`);
-  return taskId;
-}
-
-// ---- hand-signed raw requests (spec §1.5) ----------------------------------------------------------
-
-export interface SignOptions {
-  method?: 'GET' | 'POST';
-  /** The host string signed (and sent as Host by rawRequest2). Default `127.0.0.1:PORT` of the request. */
-  host: string;
-  signatureMethod?: HmacMethod;
-  /** Unix seconds; default now. */
-  timestamp?: number;
-  /** Default a random 0–65535; `null` leaves Nonce out. */
-  nonce?: number | null;
-  /** Default 'ap-guangzhou'. */
-  region?: string;
-}
-
-export interface SignedRequest {
-  method: 'GET' | 'POST';
-  host: string;
-  /** The form-encoded parameters including Signature (the POST body, or the GET query). */
-  encoded: string;
-  pairs: Array<[string, string]>;
-}
-
-/** Flatten `{a:[{b:1}]}` to `a.0.b=1` the way the SDK's dot-qs does. */
-function flatten(prefix: string, v: unknown, out: Array<[string, string]>): void {
-  if (Array.isArray(v)) v.forEach((x, i) => flatten(`${prefix}.${i}`, x, out));
-  else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) flatten(prefix ? `${prefix}.${k}` : k, x, out);
-  else out.push([prefix, v === undefined || v === null ? '' : String(v)]);
-}
-
-/** Sign a 2.0 request by hand with src/auth/hmacV1.ts (flavor 'api2'). */
-export function sign2(creds: Qc2Creds, data: Record<string, unknown>, o: SignOptions): SignedRequest {
-  const method = o.method ?? 'POST';
-  const signatureMethod = o.signatureMethod ?? 'HmacSHA1';
-  const common: Record<string, unknown> = {
-    Region: o.region ?? REGION2,
-    SecretId: creds.secretId,
-    Timestamp: o.timestamp ?? Math.round(Date.now() / 1000),
-    ...(o.nonce === null ? {} : { Nonce: o.nonce ?? Math.floor(Math.random() * 65536) }),
-    ...(signatureMethod === 'HmacSHA256' ? { SignatureMethod: 'HmacSHA256' } : {}),
-  };
-  const pairs: Array<[string, string]> = [];
-  flatten('', { ...common, ...data }, pairs);
-  const signature = v1Sign(creds.secretKey, v1StringToSign(method, o.host, API2_PATH, pairs, 'api2'), signatureMethod);
-  pairs.push(['Signature', signature]);
-  const encoded = pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-  return { method, host: o.host, encoded, pairs };
-}
-
-export interface RawAnswer {
-  status: number;
-  contentType: string;
-  text: string;
-  body: Qc2Body;
-}
-
-/** Send a signed (or any) request to 127.0.0.1:port with the given Host header; parse the JSON answer. */
-export function rawRequest2(port: number, req: SignedRequest): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const isPost = req.method === 'POST';
-    const r = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: req.method,
-        path: isPost ? API2_PATH : `${API2_PATH}?${req.encoded}`,
-        headers: {
-          host: req.host,
-          accept: 'application/json',
-          ...(isPost ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(req.encoded) } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: Qc2Body;
-          try {
-            body = JSON.parse(text) as Qc2Body;
-          } catch {
-            return reject(new Error(`non-JSON answer (HTTP ${res.statusCode}): ${text.slice(0, 500)}`));
-          }
-          resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text, body });
-        });
-        res.on('error', reject);
-      },
-    );
-    r.on('error', reject);
-    if (isPost) r.write(req.encoded);
-    r.end();
-  });
+export async function session2(server: RunningServer, account?: AccountInfo): Promise<Session2> {
+  const acct = account ?? (await server.createAccount());
+  return { server, account: acct, c: capiClients(server.port, acct), vpc3: vpcClient(server.port, acct), cvm3: cvmClient(server.port, acct) };
 }

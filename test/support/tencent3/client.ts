@@ -1,6 +1,7 @@
 // Builds the OFFICIAL tencentcloud-sdk-nodejs VPC/CVM clients pointed at a local eniplane server,
 // in each of the four wire modes the SDK can produce (TC3 POST/GET, legacy v1 HmacSHA256/HmacSHA1),
-// so contract tests exercise exactly what real users send; plus an assertion helper for API errors.
+// so contract tests exercise exactly what real users send; a session (one account's clients); and
+// the assertion helpers for API errors.
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -11,10 +12,24 @@ import { inspect } from 'node:util';
 import { Client as VpcClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_client.js';
 import { Client as CvmClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/cvm/v20170312/cvm_client.js';
 import type { ClientConfig, ClientProfile } from 'tencentcloud-sdk-nodejs/tencentcloud/common/interface.js';
+import type { AccountInfo, RunningServer } from '../server.ts';
+import type * as VpcModelsNs from 'tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_models.js';
+import type * as CvmModelsNs from 'tencentcloud-sdk-nodejs/tencentcloud/services/cvm/v20170312/cvm_models.js';
 
 export type * as VpcModels from 'tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_models.js';
 export type * as CvmModels from 'tencentcloud-sdk-nodejs/tencentcloud/services/cvm/v20170312/cvm_models.js';
 export type { VpcClient, CvmClient };
+export type Eni = VpcModelsNs.NetworkInterface;
+export type Instance = CvmModelsNs.Instance;
+
+export const REGION = 'ap-guangzhou';
+export const ZONE3 = 'ap-guangzhou-3';
+export const ZONE4 = 'ap-guangzhou-4';
+/** The zone the fixtures build in unless told otherwise. */
+export const ZONE = ZONE3;
+
+/** Bypass the SDK's request typings for deliberately wrong or lenient parameters. */
+export const loose = <T>(x: Record<string, unknown>): T => x as T;
 
 // The SDK's fetch wrapper uses `options.proxy || process.env.http_proxy` and ignores no_proxy, so an
 // ambient proxy would swallow requests to 127.0.0.1. Clear them for the whole test process.
@@ -160,4 +175,23 @@ export async function expectTcError(p: Promise<unknown>, code: string): Promise<
   if (typeof o.requestId === 'string' && o.requestId !== '') out.requestId = o.requestId;
   if (typeof o.traceId === 'string' && o.traceId !== '') out.traceId = o.traceId;
   return out;
+}
+
+/** One account's VPC and CVM clients on one server. */
+export interface Session {
+  server: RunningServer;
+  account: AccountInfo;
+  vpc: VpcClient;
+  cvm: CvmClient;
+}
+
+export async function session(server: RunningServer, opts: TcClientOptions = {}, account?: AccountInfo): Promise<Session> {
+  const acct = account ?? (await server.createAccount());
+  return { server, account: acct, vpc: vpcClient(server.port, acct, opts), cvm: cvmClient(server.port, acct, opts) };
+}
+
+/** Codes an SDK error carries (undefined for transport failures). */
+export function errCode(e: unknown): string | undefined {
+  const c = (e as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : undefined;
 }

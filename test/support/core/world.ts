@@ -3,22 +3,22 @@
  * runs only when a test calls tick(): every transitional state is observable and nothing sleeps.
  */
 import assert from 'node:assert/strict';
-import { loadCatalog } from '../../src/core/catalog.ts';
-import { FakeClock } from '../../src/core/clock.ts';
-import { defaultLimits, type CoreContext, type RequestMeta } from '../../src/core/context.ts';
-import { DomainError, type DomainErrorData, type DomainErrorKind } from '../../src/core/errors.ts';
-import { seededIdSource, seededRandom } from '../../src/core/ids.ts';
-import type { Eni, Instance, Provider, Scope } from '../../src/core/model.ts';
-import { createAccount } from '../../src/core/ops/accounts.ts';
-import { createEni, listEnis } from '../../src/core/ops/enis.ts';
-import { listInstances, runInstances } from '../../src/core/ops/instances.ts';
-import { createSubnet, createVpc } from '../../src/core/ops/network.ts';
-import type { Driver } from '../../src/dataplane/driver.ts';
-import { SimDriver, type FaultRates } from '../../src/dataplane/sim.ts';
-import type { Store } from '../../src/core/ports/repo.ts';
-import { TaskEngine } from '../../src/tasks/engine.ts';
-import { parseLatency } from '../../src/tasks/timing.ts';
-import { freshStore, type StoreKind } from './stores.ts';
+import { loadCatalog } from '../../../src/core/catalog.ts';
+import { FakeClock } from '../../../src/core/clock.ts';
+import { defaultLimits, type CoreContext, type RequestMeta } from '../../../src/core/context.ts';
+import { DomainError, type DomainErrorData, type DomainErrorKind } from '../../../src/core/errors.ts';
+import { seededIdSource, seededRandom } from '../../../src/core/ids.ts';
+import type { Eni, Instance, Provider, Scope } from '../../../src/core/model.ts';
+import { createAccount } from '../../../src/core/ops/accounts.ts';
+import { createEni, listEnis } from '../../../src/core/ops/enis.ts';
+import { listInstances, runInstances } from '../../../src/core/ops/instances.ts';
+import { createSubnet, createVpc } from '../../../src/core/ops/network.ts';
+import type { Driver } from '../../../src/dataplane/driver.ts';
+import { SimDriver, type FaultRates } from '../../../src/dataplane/sim.ts';
+import type { Store } from '../../../src/core/ports/repo.ts';
+import { TaskEngine } from '../../../src/tasks/engine.ts';
+import { parseLatency } from '../../../src/tasks/timing.ts';
+import { freshStore, type StoreKind } from '../stores.ts';
 
 export const LATENCY = 1000;
 
@@ -92,8 +92,8 @@ export async function coreWorld(kind: StoreKind, provider: Provider, seed = 1, f
   };
 }
 
-export async function withCoreWorld(kind: StoreKind, provider: Provider, body: (w: CoreWorld) => Promise<void>, seed = 1): Promise<void> {
-  const w = await coreWorld(kind, provider, seed);
+export async function withCoreWorld(kind: StoreKind, provider: Provider, body: (w: CoreWorld) => Promise<void>, seed = 1, faults: FaultRates = {}): Promise<void> {
+  const w = await coreWorld(kind, provider, seed, faults);
   try {
     await body(w);
   } finally {
