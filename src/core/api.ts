@@ -9,6 +9,18 @@ import { associateEip, associateEipToInstance, createEips, deleteEip, disassocia
 import { assignIps, attachEni, createEni, deleteEni, detachEni, eniLimits, listEnis, migrateEni, migrateIp, modifyEni, pageEnis, setAutoDelete, unassignIps } from './ops/enis.ts';
 import { changePower, listInstances, runInstances } from './ops/instances.ts';
 import { createSubnet, createSubnets, createVpc, deleteSubnet, deleteVpc, listSubnets, listVpcs } from './ops/network.ts';
+import {
+  addSecurityGroupRules,
+  createSecurityGroup,
+  deleteSecurityGroup,
+  getSecurityGroup,
+  listSecurityGroups,
+  modifySecurityGroup,
+  removeSecurityGroupRules,
+  replaceSecurityGroupRule,
+  replaceSecurityGroupRules,
+  securityGroupUse,
+} from './ops/securityGroups.ts';
 import { getTask } from './ops/tasks.ts';
 
 /** `op` with its context filled in (a bound function: no rest/spread on every call). */
@@ -51,6 +63,16 @@ export function coreApi(ctx: CoreContext) {
     associateEipToInstance: bind(ctx, associateEipToInstance),
     disassociateEip: bind(ctx, disassociateEip),
     listEips: bind(ctx, listEips),
+    createSecurityGroup: bind(ctx, createSecurityGroup),
+    listSecurityGroups: bind(ctx, listSecurityGroups),
+    getSecurityGroup: bind(ctx, getSecurityGroup),
+    modifySecurityGroup: bind(ctx, modifySecurityGroup),
+    deleteSecurityGroup: bind(ctx, deleteSecurityGroup),
+    securityGroupUse: bind(ctx, securityGroupUse),
+    addSecurityGroupRules: bind(ctx, addSecurityGroupRules),
+    removeSecurityGroupRules: bind(ctx, removeSecurityGroupRules),
+    replaceSecurityGroupRules: bind(ctx, replaceSecurityGroupRules),
+    replaceSecurityGroupRule: bind(ctx, replaceSecurityGroupRule),
     getTask: bind(ctx, getTask),
   };
 }

@@ -51,7 +51,7 @@ export interface TextRule {
 }
 
 /** The texts whose rules differ between providers. */
-export type TextField = 'vpc.name' | 'subnet.name' | 'eni.name' | 'eni.description' | 'instance.name';
+export type TextField = 'vpc.name' | 'subnet.name' | 'eni.name' | 'eni.description' | 'instance.name' | 'securityGroup.name' | 'securityGroup.description';
 
 /**
  * How a provider's cloud differs in kind, not in size: its id and MAC forms, whether ENIs are
@@ -62,8 +62,19 @@ export interface ProviderPolicy {
   text: Record<TextField, TextRule>;
   /** Characters of [a-z0-9] after the prefix: Tencent `eni-1a2b3c4d` (8), JD Cloud `port-1a2b3c4d5e` (10). */
   idLength: number;
-  prefixes: { vpc: string; subnet: string; eni: string; instance: string; routeTable: string; eip: string; securityGroup: string };
+  prefixes: { vpc: string; subnet: string; eni: string; instance: string; routeTable: string; eip: string; securityGroup: string; securityGroupRule: string };
   macPrefix: string;
+  /** How security groups are scoped and how many of them and their rules an account may have. */
+  securityGroups: {
+    /** Groups belong to one VPC (JD Cloud) rather than to the region (Tencent). */
+    vpcBound: boolean;
+    /** Groups per account per region (Tencent) or per VPC (JD Cloud). */
+    quota: number;
+    /** Rules per group in each direction. */
+    rulesPerDirection: number;
+    /** Groups one ENI or one instance may be in. */
+    perResource: number;
+  };
   /** Names the cloud gives when a caller gives none, and how a batch of instances is numbered. */
   naming: {
     /** An instance created without a name. */
@@ -213,11 +224,16 @@ export const builtinCatalog: Catalog = deepFreeze({
           'eni.name': { max: 60, unit: 'bytes' },
           'eni.description': { max: 60, unit: 'chars' },
           'instance.name': { max: 128, unit: 'chars' },
+          // SecurityGroupName "最多60个字符", SecurityGroupDesc "最多100个字符" (API 3.0 docs).
+          'securityGroup.name': { max: 60, unit: 'chars' },
+          'securityGroup.description': { max: 100, unit: 'chars' },
         },
         idLength: 8,
-        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg' },
+        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg', securityGroupRule: 'sgr' },
         // RunInstances without InstanceName names it 未命名; several at once get 1…n appended (CVM docs).
         naming: { instance: '未命名', batchSeparator: '', primaryEni: 'Primary ENI' },
+        // Tencent's documented defaults: 50 groups per region, 100 rules per direction, 5 groups per ENI/CVM.
+        securityGroups: { vpcBound: false, quota: 50, rulesPerDirection: 100, perResource: 5 },
         macPrefix: '20:90:6F',
         eniZoneBound: true,
         vpcCidrOptional: false,
@@ -248,12 +264,18 @@ export const builtinCatalog: Catalog = deepFreeze({
           'eni.name': { max: 32, unit: 'chars', charset: JD_NAME_CHARS },
           'eni.description': { max: 256, unit: 'chars' },
           'instance.name': { min: 2, max: 128, unit: 'chars' },
+          // networkSecurityGroupName: Chinese, digits, letters, '_' and '-', 1–32 characters; description ≤ 256.
+          'securityGroup.name': { min: 1, max: 32, unit: 'chars', charset: JD_NAME_CHARS },
+          'securityGroup.description': { max: 256, unit: 'chars' },
         },
         idLength: 10,
-        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip', securityGroup: 'sg' },
+        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip', securityGroup: 'sg', securityGroupRule: 'sgr' },
         // instanceSpec.name is required, so `instance` is never used. Unconfirmed: how JD numbers a
         // batch (maxCount > 1); we append 1…n as Tencent does, with no separator.
         naming: { instance: 'instance', batchSeparator: '', primaryEni: 'Primary ENI' },
+        // JD Cloud: groups belong to a VPC; 5 per ENI (docs). Per-VPC quota and rules per direction:
+        // unconfirmed, we choose 50 groups and 50 rules.
+        securityGroups: { vpcBound: true, quota: 50, rulesPerDirection: 50, perResource: 5 },
         macPrefix: 'FA:16:3E',
         eniZoneBound: false,
         vpcCidrOptional: true,

@@ -3,7 +3,9 @@
  * vendor's code, message and status in one total table, so the compiler reports a forgotten kind.
  */
 
-export type ResourceKind = 'vpc' | 'subnet' | 'eni' | 'instance' | 'task' | 'zone' | 'instanceType' | 'ip' | 'region' | 'eip' | 'account';
+export type ResourceKind =
+  | 'vpc' | 'subnet' | 'eni' | 'instance' | 'task' | 'zone' | 'instanceType' | 'ip' | 'region' | 'eip' | 'account'
+  | 'securityGroup' | 'securityGroupRule' | 'routeTable' | 'image' | 'disk';
 
 /**
  * The request values core checks, in neutral words. Each dialect's error table renders them as its
@@ -16,7 +18,10 @@ export type Field =
   | 'eni.name' | 'eni.description' | 'eni.addresses' | 'eni.addresses.primary'
   | 'address'
   | 'instance.name' | 'instance.addresses'
-  | 'eip.count';
+  | 'eip.count'
+  | 'securityGroup.name' | 'securityGroup.description' | 'securityGroups'
+  | 'rule.protocol' | 'rule.ports' | 'rule.target' | 'rule.action' | 'rule.description' | 'rule.index'
+  | 'tags' | 'tag.key' | 'tag.value';
 
 export interface DomainErrorData {
   /**
@@ -67,6 +72,14 @@ export interface DomainErrorData {
   IpNotOnEni: { ip: string; eniId: string };
   PrimaryIpImmutable: { ip: string };
   SubnetMismatch: { ip: string; eniId: string };
+  /** The account's security groups in this region (or VPC, where groups belong to one) are at their quota. */
+  SecurityGroupQuotaExceeded: { limit: number };
+  /** A group would hold more rules than the provider allows (per direction where it counts so). */
+  SecurityGroupRuleQuotaExceeded: { securityGroupId: string; limit: number };
+  /** More groups named for one ENI or instance than the provider allows. */
+  SecurityGroupsPerResourceExceeded: { resource: 'eni' | 'instance'; limit: number };
+  /** A rule change named the version of the rules it read, and they have changed since. */
+  PolicyVersionMismatch: { securityGroupId: string; version: number; current: number };
   IdempotencyMismatch: { token: string };
   IdempotencyInProgress: { token: string };
   /** The data plane refused or failed an effect; recorded on the task and the resource rolled back. */

@@ -167,6 +167,53 @@ export interface Eni {
   ips: PrivateIp[];
 }
 
+/** Which way a security-group rule matches traffic, seen from the resources in the group. */
+export type RuleDirection = 'ingress' | 'egress';
+
+/**
+ * One rule of a security group, in neutral terms. Tencent addresses rules by their index in each
+ * direction's ordered list; JD Cloud by `id`; both are kept so each dialect answers in its way.
+ */
+export interface SecurityGroupRule {
+  id: string;
+  direction: RuleDirection;
+  /** 'ALL', 'TCP', 'UDP', 'ICMP', 'ICMPv6', 'GRE' (upper case), as the APIs name them. */
+  protocol: string;
+  /** 'ALL', one port '80', a range '8000-8010' or a list '80,443'. */
+  ports: string;
+  /** IPv4 source (ingress) or destination (egress) block; '' when the rule names another way. */
+  cidr: string;
+  ipv6Cidr: string;
+  /** Another security group whose members the rule matches (Tencent); '' when none. */
+  peerGroupId: string;
+  action: 'ACCEPT' | 'DROP';
+  description: string;
+  modifiedAt: number;
+}
+
+/**
+ * A set of rules that ENIs and instances are placed in. Tencent groups belong to a region; JD Cloud
+ * `networkSecurityGroup`s to one VPC (`vpcId`), and only that VPC's ENIs may join them.
+ */
+export interface SecurityGroup {
+  id: string;
+  accountId: string;
+  region: string;
+  /** '' where groups are regional. */
+  vpcId: string;
+  name: string;
+  description: string;
+  projectId: string;
+  isDefault: boolean;
+  tags: Tag[];
+  /** Bumped on every change to the rules (Tencent's SecurityGroupPolicySet.Version). */
+  policyVersion: number;
+  /** Ingress rules in order, then egress rules in order. */
+  rules: SecurityGroupRule[];
+  createdAt: number;
+  updatedAt: number;
+}
+
 /** A public address that can be bound to one private IP of an ENI. */
 export interface ElasticIp {
   id: string;

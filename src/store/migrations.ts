@@ -232,5 +232,26 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         }
       },
     },
+    '0006_security_groups': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('security_groups')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('region', 'text', (c) => c.notNull())
+          .addColumn('vpc_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('project_id', 'text', (c) => c.notNull())
+          .addColumn('is_default', 'integer', (c) => c.notNull())
+          .addColumn('tags', 'text', (c) => c.notNull())
+          .addColumn('policy_version', 'integer', (c) => c.notNull())
+          .addColumn('rules', 'text', (c) => c.notNull())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('updated_at', big, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('security_groups_scope').on('security_groups').columns(['account_id', 'region', 'created_at', 'id']).execute();
+      },
+    },
   };
 }

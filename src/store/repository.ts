@@ -12,6 +12,7 @@ import { EniSql } from './sql/enis.ts';
 import { IdempotencySql } from './sql/idempotency.ts';
 import { InstanceSql } from './sql/instances.ts';
 import { NetworkSql } from './sql/network.ts';
+import { SecurityGroupSql } from './sql/securityGroups.ts';
 import { TaskSql } from './sql/tasks.ts';
 
 export class SqlRepo extends SqlBase implements Repo {
@@ -32,7 +33,7 @@ export class SqlRepo extends SqlBase implements Repo {
 
 // The aggregates' methods, copied once onto SqlRepo's prototype: one object per transaction, no
 // per-call delegation. The interface merge below gives SqlRepo their types.
-const AGGREGATES = [AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, TaskSql];
+const AGGREGATES = [AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql];
 for (const part of AGGREGATES) {
   for (const name of Object.getOwnPropertyNames(part.prototype)) {
     if (name === 'constructor') continue;
@@ -42,4 +43,4 @@ for (const part of AGGREGATES) {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlRepo extends AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, TaskSql {}
+export interface SqlRepo extends AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql {}

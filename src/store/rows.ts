@@ -1,5 +1,5 @@
 /** Conversions between domain objects and the rows of schema.ts. */
-import type { Account, ApiKey, ElasticIp, Eni, Instance, PrivateIp, Subnet, Task, Vpc } from '../core/model.ts';
+import type { Account, ApiKey, ElasticIp, Eni, Instance, PrivateIp, SecurityGroup, Subnet, Task, Vpc } from '../core/model.ts';
 import type { Selectable } from 'kysely';
 import type {
   AccountsTable,
@@ -8,6 +8,7 @@ import type {
   EnisTable,
   InstancesTable,
   PrivateIpsTable,
+  SecurityGroupsTable,
   SubnetsTable,
   TasksTable,
   VpcsTable,
@@ -260,4 +261,35 @@ export const taskFromRow = (r: Selectable<TasksTable>): Task => ({
   attempts: num(r.attempts),
   createdAt: num(r.created_at),
   finishedAt: numOrNull(r.finished_at),
+});
+
+export const securityGroupFromRow = (r: Selectable<SecurityGroupsTable>): SecurityGroup => ({
+  id: r.id,
+  accountId: r.account_id,
+  region: r.region,
+  vpcId: r.vpc_id,
+  name: r.name,
+  description: r.description,
+  projectId: r.project_id,
+  isDefault: bool(r.is_default),
+  tags: json(r.tags),
+  policyVersion: num(r.policy_version),
+  rules: json(r.rules),
+  createdAt: num(r.created_at),
+  updatedAt: num(r.updated_at),
+});
+export const securityGroupToRow = (g: SecurityGroup): SecurityGroupsTable => ({
+  id: g.id,
+  account_id: g.accountId,
+  region: g.region,
+  vpc_id: g.vpcId,
+  name: g.name,
+  description: g.description,
+  project_id: g.projectId,
+  is_default: bit(g.isDefault),
+  tags: JSON.stringify(g.tags),
+  policy_version: g.policyVersion,
+  rules: JSON.stringify(g.rules),
+  created_at: g.createdAt,
+  updated_at: g.updatedAt,
 });

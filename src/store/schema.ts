@@ -162,6 +162,24 @@ export interface IdempotencyTable {
   created_at: number;
 }
 
+export interface SecurityGroupsTable {
+  id: string;
+  account_id: string;
+  region: string;
+  /** '' for regional (Tencent) groups. */
+  vpc_id: string;
+  name: string;
+  description: string;
+  project_id: string;
+  is_default: number;
+  tags: string;
+  policy_version: number;
+  /** The ordered rules as JSON: they are always read and rewritten with their group. */
+  rules: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -175,6 +193,7 @@ export interface Database {
   elastic_ips: ElasticIpsTable;
   audit_log: AuditLogTable;
   task_resources: TaskResourcesTable;
+  security_groups: SecurityGroupsTable;
 }
 
 /** Which resources each RUNNING task names: the index behind "one operation at a time". */

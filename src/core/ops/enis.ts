@@ -26,6 +26,7 @@ import type { EniQuery, Repo } from '../ports/repo.ts';
 import { accept } from './accept.ts';
 import { settle, withEni, type Transition, type Transitions } from '../transitions/kit.ts';
 import { newId, policyOf } from '../naming.ts';
+import { requireSecurityGroups } from './securityGroups.ts';
 
 export interface CreateEniInput {
   vpcId: string;
@@ -68,6 +69,7 @@ export async function createEni(core: CoreContext, scope: Scope, input: CreateEn
       const subnet = await tx.getSubnet(scope, input.subnetId);
       if (!subnet) fail('NotFound', { resource: 'subnet', id: input.subnetId });
       requireSubnetInVpc(subnet, vpc.id);
+      const securityGroupIds = await requireSecurityGroups(core, tx, scope, input.securityGroupIds ?? [], { resource: 'eni', vpcId: vpc.id });
       if ((await tx.countEnisIn('vpc', vpc.id)) >= core.limits.enisPerVpc) {
         fail('EniQuotaPerVpcExceeded', { vpcId: vpc.id, limit: core.limits.enisPerVpc });
       }
@@ -113,7 +115,7 @@ export async function createEni(core: CoreContext, scope: Scope, input: CreateEn
         deviceIndex: target?.deviceIndex ?? null,
         attachType: input.attachTo?.attachType ?? 0,
         attachedAt: target ? now : null,
-        securityGroupIds: input.securityGroupIds ?? [],
+        securityGroupIds,
         tags: input.tags ?? [],
         qosLevel,
         trunking: input.trunking ?? false,
@@ -184,11 +186,13 @@ export async function modifyEni(core: CoreContext, scope: Scope, input: ModifyEn
   await core.store.write(async (tx) => {
     await tx.lock({ enis: [input.eniId] });
     const eni = await mustGetEni(tx, scope, input.eniId);
+    const securityGroupIds =
+      input.securityGroupIds === undefined ? eni.securityGroupIds : await requireSecurityGroups(core, tx, scope, input.securityGroupIds, { resource: 'eni', vpcId: eni.vpcId });
     await tx.updateEni({
       ...eni,
       name: input.name ?? eni.name,
       description: input.description ?? eni.description,
-      securityGroupIds: input.securityGroupIds ?? eni.securityGroupIds,
+      securityGroupIds,
       trunking: input.trunking ?? eni.trunking,
     });
   });

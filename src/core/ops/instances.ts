@@ -11,6 +11,7 @@ import { accept } from './accept.ts';
 import { setInstances, settle, withEni, type Transition, type Transitions } from '../transitions/kit.ts';
 import { uniqueMac } from './enis.ts';
 import { newId, policyOf } from '../naming.ts';
+import { requireSecurityGroups } from './securityGroups.ts';
 
 export interface RunInstancesInput {
   zone: string;
@@ -45,6 +46,7 @@ export async function runInstances(core: CoreContext, scope: Scope, input: RunIn
       const subnet = await tx.getSubnet(scope, input.subnetId);
       if (!subnet) fail('NotFound', { resource: 'subnet', id: input.subnetId });
       requireSubnetInVpc(subnet, vpc.id);
+      const securityGroupIds = await requireSecurityGroups(core, tx, scope, input.securityGroupIds ?? [], { resource: 'instance', vpcId: vpc.id });
       if (policy.eniZoneBound && subnet.zone !== input.zone) {
         fail('ResourceMismatch', { resource: 'subnet', id: subnet.id, expected: input.zone });
       }
@@ -64,7 +66,7 @@ export async function runInstances(core: CoreContext, scope: Scope, input: RunIn
           imageId: input.imageId ?? 'img-eniplane',
           state: 'PENDING',
           chargeType: input.chargeType ?? 'POSTPAID_BY_HOUR',
-          securityGroupIds: input.securityGroupIds ?? [],
+          securityGroupIds: [...securityGroupIds],
           tags: input.tags ?? [],
           latestOperation: 'RunInstances',
           latestOperationState: 'OPERATING',
@@ -99,7 +101,7 @@ export async function runInstances(core: CoreContext, scope: Scope, input: RunIn
           deviceIndex: 0,
           attachType: 0,
           attachedAt: now,
-          securityGroupIds: input.securityGroupIds ?? [],
+          securityGroupIds: [...securityGroupIds],
           tags: [],
           qosLevel: 'DEFAULT',
           trunking: false,

@@ -4,7 +4,7 @@
  * connection outside any: then each statement stands alone). Locks are no-ops where the database
  * serialises writers itself.
  */
-import type { Account, ApiKey, AuditEntry, ElasticIp, Eni, Instance, PrivateIp, Scope, Subnet, Task, Vpc } from '../model.ts';
+import type { Account, ApiKey, AuditEntry, ElasticIp, Eni, Instance, PrivateIp, Scope, SecurityGroup, Subnet, Task, Vpc } from '../model.ts';
 
 export interface AccountRepo {
   insertAccount(a: Account): Promise<void>;
@@ -31,13 +31,29 @@ export interface NetworkRepo {
   insertVpc(v: Vpc): Promise<void>;
   getVpc(scope: Scope, id: string): Promise<Vpc | undefined>;
   listVpcs(scope: Scope): Promise<Vpc[]>;
+  updateVpc(v: Vpc): Promise<void>;
   deleteVpc(id: string): Promise<void>;
   insertSubnet(s: Subnet): Promise<void>;
   getSubnet(scope: Scope, id: string): Promise<Subnet | undefined>;
   listSubnets(scope: Scope, vpcId?: string): Promise<Subnet[]>;
+  updateSubnet(s: Subnet): Promise<void>;
   deleteSubnet(id: string): Promise<void>;
   /** Serialises address allocation in one subnet (two writers would both see an address free). */
   lockSubnet(id: string): Promise<void>;
+}
+
+export interface SecurityGroupRepo {
+  insertSecurityGroup(g: SecurityGroup): Promise<void>;
+  getSecurityGroup(scope: Scope, id: string): Promise<SecurityGroup | undefined>;
+  /** The scope's groups in creation order; with `vpcId`, only that VPC's. */
+  listSecurityGroups(scope: Scope, vpcId?: string): Promise<SecurityGroup[]>;
+  updateSecurityGroup(g: SecurityGroup): Promise<void>;
+  deleteSecurityGroup(id: string): Promise<void>;
+  securityGroupOwnedElsewhere(id: string, accountId: string): Promise<boolean>;
+  /** The ENIs and instances of the scope that are members of the group. */
+  securityGroupMembers(scope: Scope, id: string): Promise<{ enis: string[]; instances: string[] }>;
+  /** Holds a group while a request reads and rewrites its rules. */
+  lockSecurityGroup(id: string): Promise<void>;
 }
 
 export interface InstanceRepo {
@@ -137,7 +153,7 @@ export interface BulkRepo {
   insertMany(r: { vpcs?: Vpc[]; subnets?: Subnet[]; instances?: Instance[]; enis?: Eni[] }): Promise<void>;
 }
 
-export interface Repo extends AccountRepo, AuditRepo, NetworkRepo, InstanceRepo, EniRepo, TaskRepo, IdempotencyRepo, BulkRepo {
+export interface Repo extends AccountRepo, AuditRepo, NetworkRepo, SecurityGroupRepo, InstanceRepo, EniRepo, TaskRepo, IdempotencyRepo, BulkRepo {
   /**
    * Locks the rows an operation will change, always instances before ENIs and each sorted by id,
    * so that two operations can never wait on each other in opposite orders.

@@ -32,6 +32,18 @@ const FIELD: Record<Field, string> = {
   'instance.name': 'name',
   'instance.addresses': 'primaryIpAddress',
   'eip.count': 'maxCount',
+  'securityGroup.name': 'networkSecurityGroupName',
+  'securityGroup.description': 'description',
+  securityGroups: 'securityGroups',
+  'rule.protocol': 'protocol',
+  'rule.ports': 'fromPort',
+  'rule.target': 'addressPrefix',
+  'rule.action': 'action',
+  'rule.description': 'description',
+  'rule.index': 'ruleId',
+  tags: 'tags',
+  'tag.key': 'key',
+  'tag.value': 'value',
 };
 
 /** Why a value was refused, in the words of JD's parameter rules (spec §4.11–4.13). */
@@ -66,6 +78,8 @@ const NAMES: Record<string, string> = {
   task: 'Task',
   ip: 'Ip',
   region: 'Region',
+  securityGroup: 'NetworkSecurityGroup',
+  securityGroupRule: 'NetworkSecurityGroupRule',
 };
 
 /** JD's lower-case instance statuses (spec §6.1). */
@@ -136,6 +150,10 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
   IpNotOnEni: (d) => invalid(`Ip '${d.ip}' is not on networkInterface '${d.eniId}'`),
   PrimaryIpImmutable: (d) => invalid(`Ip '${d.ip}' is the primary ip and cannot be unassigned`),
   SubnetMismatch: (d) => invalid(`Ip '${d.ip}' can only move between networkInterfaces of one subnet`),
+  SecurityGroupQuotaExceeded: () => quota('NetworkSecurityGroup quota limit exceeded'),
+  SecurityGroupRuleQuotaExceeded: () => quota('NetworkSecurityGroupRule quota limit exceeded'),
+  SecurityGroupsPerResourceExceeded: (d) => invalid(`Invalid parameter securityGroups: at most ${d.limit} networkSecurityGroups`),
+  PolicyVersionMismatch: (d) => precondition(`NetworkSecurityGroup '${d.securityGroupId}' has changed`),
   IdempotencyMismatch: (d) => invalid(`clientToken '${d.token}' was already used with other parameters`),
   IdempotencyInProgress: (d) => new JdError(409, 'ABORTED', `The request with clientToken '${d.token}' is still in progress`),
   DataplaneFailure: () => new JdError(500, 'INTERNAL', 'Internal server error'),

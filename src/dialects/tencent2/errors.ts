@@ -22,6 +22,7 @@ const NOT_FOUND: Record<string, string> = {
   eni: 'InvalidNetworkInterface.NotFound',
   instance: 'InvalidInstance.NotFound',
   zone: 'InvalidZone.NotFound',
+  securityGroup: 'InvalidSecurityGroup.NotFound',
 };
 
 const IN_USE: Record<string, string> = {
@@ -47,6 +48,18 @@ const FIELD: Record<Field, string> = {
   'instance.name': 'InstanceName',
   'instance.addresses': 'VirtualPrivateCloud.PrivateIpAddresses',
   'eip.count': 'count',
+  'securityGroup.name': 'sgName',
+  'securityGroup.description': 'sgRemark',
+  securityGroups: 'sgIds',
+  'rule.protocol': 'ipProtocol',
+  'rule.ports': 'portRange',
+  'rule.target': 'cidrIp',
+  'rule.action': 'policy',
+  'rule.description': 'desc',
+  'rule.index': 'index',
+  tags: 'tags',
+  'tag.key': 'tagKey',
+  'tag.value': 'tagValue',
 };
 
 const NAME_CODES: Partial<Record<Field, string>> = {
@@ -110,6 +123,10 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
   // Sic: lower-case "ip", as Tencent spells it.
   PrimaryIpImmutable: (d) => client('InvalidPrivateip.IsPrimary', `The address ${d.ip} is a primary IP.`),
   SubnetMismatch: (d) => client('InvalidParameter', `The address ${d.ip} can only move between ENIs of one subnet; ${d.eniId} is in another.`),
+  SecurityGroupQuotaExceeded: (d) => client('LimitExceeded', `The number of security groups has reached the quota (${d.limit}).`),
+  SecurityGroupRuleQuotaExceeded: (d) => client('LimitExceeded', `The security group ${d.securityGroupId} would exceed its quota of ${d.limit} rules.`),
+  SecurityGroupsPerResourceExceeded: (d) => client('InvalidParameter', `An ${d.resource === 'eni' ? 'ENI' : 'instance'} may be in at most ${d.limit} security groups.`),
+  PolicyVersionMismatch: (d) => client('InvalidParameter', `The rules of ${d.securityGroupId} have changed since version ${d.version}.`),
   IdempotencyMismatch: (d) => client('InvalidParameter', `The token ${d.token} was already used with different parameters.`),
   IdempotencyInProgress: (d) => ({ code: 5100, codeDesc: 'ActionLocked', message: `The request with token ${d.token} is still being processed.` }),
   DataplaneFailure: (d) => ({ code: 5100, codeDesc: 'InternalError.ResourceOpFailed', message: `The operation ${d.operation} failed: ${d.detail}.` }),

@@ -1,7 +1,7 @@
 /** Core objects in API 2.0's field names (spec §3): camelCase, integer zone ids, legacy-id echoes. */
 import { createHash } from 'node:crypto';
 import type { Catalog, InstanceTypeInfo } from '../../core/catalog.ts';
-import type { Eni, Instance, Vpc } from '../../core/model.ts';
+import type { Eni, Instance, SecurityGroup, Vpc } from '../../core/model.ts';
 import type { SubnetView } from '../../core/model.ts';
 import { beijingTime } from '../shared/time.ts';
 
@@ -73,7 +73,7 @@ export function subnet2Shape(catalog: Catalog, s: SubnetView, vpc: Vpc | undefin
   };
 }
 
-export function eni2Shape(catalog: Catalog, e: Eni, vpcName: string): Record<string, unknown> {
+export function eni2Shape(catalog: Catalog, e: Eni, vpcName: string, groups: ReadonlyMap<string, SecurityGroup>): Record<string, unknown> {
   const ips = [...e.ips].sort((x, y) => Number(y.primary) - Number(x.primary));
   return {
     vpcId: e.vpcId,
@@ -100,7 +100,7 @@ export function eni2Shape(catalog: Catalog, e: Eni, vpcName: string): Record<str
     instanceSet: e.instanceId
       ? { instanceId: e.instanceId, attachTime: e.attachedAt === null ? '' : beijingTime(e.attachedAt) }
       : { instanceId: '', attachTime: '' },
-    groupSet: e.securityGroupIds.map((sgId) => ({ sgId, sgName: '', projectId: 0 })),
+    groupSet: e.securityGroupIds.map((sgId) => ({ sgId, sgName: groups.get(sgId)?.name ?? '', projectId: Number(groups.get(sgId)?.projectId ?? 0) })),
   };
 }
 

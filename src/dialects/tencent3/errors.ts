@@ -21,6 +21,18 @@ const FIELD: Record<Field, string> = {
   'instance.name': 'InstanceName',
   'instance.addresses': 'VirtualPrivateCloud.PrivateIpAddresses',
   'eip.count': 'AddressCount',
+  'securityGroup.name': 'GroupName',
+  'securityGroup.description': 'GroupDescription',
+  securityGroups: 'SecurityGroupIds',
+  'rule.protocol': 'Protocol',
+  'rule.ports': 'Port',
+  'rule.target': 'CidrBlock',
+  'rule.action': 'Action',
+  'rule.description': 'PolicyDescription',
+  'rule.index': 'PolicyIndex',
+  tags: 'Tags',
+  'tag.key': 'TagKey',
+  'tag.value': 'TagValue',
 };
 
 export type Product = 'vpc' | 'cvm';
@@ -47,6 +59,7 @@ const notFoundCvm: Record<string, string> = {
   instanceType: 'InvalidParameterValue.InstanceTypeNotFound',
   vpc: 'InvalidParameterValue.VpcIdNotExist',
   subnet: 'InvalidParameterValue.SubnetNotExist',
+  securityGroup: 'InvalidSecurityGroupId.NotFound',
 };
 
 const table: { [K in DomainErrorKind]: Mapper<K> } = {
@@ -146,6 +159,16 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
   IpNotOnEni: (d) => e('ResourceNotFound', `The address ${d.ip} is not on the ENI \`${d.eniId}\`.`),
   PrimaryIpImmutable: (d) => e('UnsupportedOperation.PrimaryIp', `The address ${d.ip} is a primary IP and cannot be assigned, released or migrated.`),
   SubnetMismatch: (d) => e('UnsupportedOperation', `The address ${d.ip} can only move between ENIs of the same subnet; \`${d.eniId}\` is in another.`),
+  SecurityGroupQuotaExceeded: (d) => e('LimitExceeded', `The number of security groups in this region has reached the quota (${d.limit}).`),
+  SecurityGroupRuleQuotaExceeded: (d) =>
+    e('LimitExceeded.SecurityGroupPolicySet', `The security group \`${d.securityGroupId}\` would exceed its quota of ${d.limit} rules in one direction.`),
+  // CVM names its own code for too many groups on an instance; VPC reports the parameter's limit.
+  SecurityGroupsPerResourceExceeded: (d, c) =>
+    c.product === 'cvm'
+      ? e('LimitExceeded.AssociateUSGLimitExceeded', `An instance may be in at most ${d.limit} security groups.`)
+      : e('InvalidParameterValue.LimitExceeded', `An ENI may be in at most ${d.limit} security groups.`),
+  PolicyVersionMismatch: (d) =>
+    e('UnsupportedOperation.VersionMismatch', `The rules of \`${d.securityGroupId}\` are at version ${d.current}, not ${d.version}; read them again.`),
   IdempotencyMismatch: (d) =>
     e('UnsupportedOperation.IdempotentParameterMismatch', `The ClientToken \`${d.token}\` was already used with different parameters.`),
   IdempotencyInProgress: (d) =>

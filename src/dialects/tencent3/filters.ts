@@ -13,7 +13,7 @@
  * - Filters about things this emulator never has (IPv6, public IPs, ISPs, CDCs, dedicated hosts,
  *   termination protection) match as if every resource lacked them.
  */
-import type { Eni, Instance, Tag, Vpc } from '../../core/model.ts';
+import type { Eni, Instance, SecurityGroup, Tag, Vpc } from '../../core/model.ts';
 import type { SubnetView } from '../../core/model.ts';
 import { MAX_STORE_VALUES, type EniField } from '../../core/ports/repo.ts';
 import { BEIJING_OFFSET_MS, beijingTime, eniType, instanceUuid } from './shapes.ts';
@@ -192,6 +192,14 @@ const instanceFilters: Table<InstanceView> = {
   'ipv6-address': nothing,
 };
 
+const securityGroupFilters: Table<SecurityGroup> = {
+  'security-group-id': eq((g) => g.id),
+  'security-group-name': eq((g) => g.name),
+  'project-id': eq((g) => g.projectId),
+  'is-default': bool((g) => g.isDefault),
+  'tag-key': tagKey,
+};
+
 // ---- engine ---------------------------------------------------------------------------------------
 
 function compileFilter<T extends { tags: Tag[] }>(
@@ -250,6 +258,11 @@ export function filterVpcs(vpcs: Vpc[], filters: Filter[]): Vpc[] {
 /** DescribeSubnets (spec §4.5). */
 export function filterSubnets(subnets: SubnetView[], filters: Filter[]): SubnetView[] {
   return apply(subnets, filters, subnetFilters, VPC_UNKNOWN);
+}
+
+/** DescribeSecurityGroups. */
+export function filterSecurityGroups(groups: SecurityGroup[], filters: Filter[]): SecurityGroup[] {
+  return apply(groups, filters, securityGroupFilters, VPC_UNKNOWN);
 }
 
 /** DescribeInstances (spec §5.2). */

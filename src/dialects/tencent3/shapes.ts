@@ -4,13 +4,16 @@
  * `State` as a hard failure, so nothing here is ever `undefined`.
  */
 import { createHash } from 'node:crypto';
-import type { Eni, Instance, PrivateIp, Tag, Vpc } from '../../core/model.ts';
+import type { Eni, Instance, PrivateIp, RuleDirection, SecurityGroup, SecurityGroupRule, Tag, Vpc } from '../../core/model.ts';
 import type { InstanceTypeInfo, RegionInfo, ZoneInfo } from '../../core/catalog.ts';
 import type { SubnetView } from '../../core/model.ts';
 import type {
   NetworkInterface as WireEni,
   NetworkInterfaceAttachment as WireAttachment,
   PrivateIpAddressSpecification as WirePrivateIp,
+  SecurityGroup as WireSecurityGroup,
+  SecurityGroupPolicy as WirePolicy,
+  PolicyStatistics as WirePolicyStatistics,
   Subnet as WireSubnet,
   Tag as WireTag,
   Vpc as WireVpc,
@@ -245,4 +248,55 @@ export function regionShape(r: RegionInfo, lang: Language): Record<string, unkno
     RegionState: 'AVAILABLE',
   };
   return out;
+}
+
+/** A SecurityGroup of DescribeSecurityGroups and the Create calls. */
+export function securityGroupShape(g: SecurityGroup): Record<string, unknown> {
+  const out: Full<Pick<WireSecurityGroup, 'SecurityGroupId' | 'SecurityGroupName' | 'SecurityGroupDesc' | 'ProjectId' | 'IsDefault' | 'CreatedTime' | 'TagSet' | 'UpdateTime'>> = {
+    SecurityGroupId: g.id,
+    SecurityGroupName: g.name,
+    SecurityGroupDesc: g.description,
+    ProjectId: g.projectId,
+    IsDefault: g.isDefault,
+    CreatedTime: beijingTime(g.createdAt),
+    TagSet: tagSet(g.tags),
+    UpdateTime: beijingTime(g.updatedAt),
+  };
+  return out;
+}
+
+/** One rule as a SecurityGroupPolicy; `PolicyIndex` is its place in its direction's list. */
+export function policyShape(r: SecurityGroupRule, index: number): Record<string, unknown> {
+  const out: Full<Pick<WirePolicy, 'PolicyIndex' | 'Protocol' | 'Port' | 'ServiceTemplate' | 'CidrBlock' | 'Ipv6CidrBlock' | 'SecurityGroupId' | 'AddressTemplate' | 'Action' | 'PolicyDescription' | 'ModifyTime'>> = {
+    PolicyIndex: index,
+    Protocol: r.protocol,
+    Port: r.ports,
+    ServiceTemplate: { ServiceId: '', ServiceGroupId: '' },
+    CidrBlock: r.cidr,
+    Ipv6CidrBlock: r.ipv6Cidr,
+    // The peer group a rule names; rules about addresses carry none.
+    SecurityGroupId: r.peerGroupId,
+    AddressTemplate: { AddressId: '', AddressGroupId: '' },
+    Action: r.action,
+    PolicyDescription: r.description,
+    ModifyTime: beijingTime(r.modifiedAt),
+  };
+  return out;
+}
+
+/** The SecurityGroupPolicySet of DescribeSecurityGroupPolicies. */
+export function policySetShape(g: SecurityGroup): Record<string, unknown> {
+  const of = (d: RuleDirection) => g.rules.filter((r) => r.direction === d);
+  const count = (d: RuleDirection, v6: boolean) => of(d).filter((r) => (r.ipv6Cidr !== '') === v6).length;
+  return {
+    Version: String(g.policyVersion),
+    Egress: of('egress').map((r, i) => policyShape(r, i)),
+    Ingress: of('ingress').map((r, i) => policyShape(r, i)),
+    PolicyStatistics: {
+      IngressIPv4TotalCount: count('ingress', false),
+      IngressIPv6TotalCount: count('ingress', true),
+      EgressIPv4TotalCount: count('egress', false),
+      EgressIPv6TotalCount: count('egress', true),
+    } satisfies Full<WirePolicyStatistics>,
+  };
 }

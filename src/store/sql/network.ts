@@ -32,6 +32,11 @@ export class NetworkSql extends SqlBase implements NetworkRepo {
     return rows.map(vpcFromRow);
   }
 
+  async updateVpc(v: Vpc): Promise<void> {
+    const { id, ...rest } = vpcToRow(v);
+    await this.db.updateTable('vpcs').set(rest).where('id', '=', id).execute();
+  }
+
   async deleteVpc(id: string): Promise<void> {
     await this.db.deleteFrom('vpcs').where('id', '=', id).execute();
   }
@@ -60,6 +65,11 @@ export class NetworkSql extends SqlBase implements NetworkRepo {
     if (vpcId !== undefined) q = q.where('vpc_id', '=', vpcId);
     const rows = await q.orderBy('created_at').orderBy('id').execute();
     return rows.map(subnetFromRow);
+  }
+
+  async updateSubnet(s: Subnet): Promise<void> {
+    const { id, ...rest } = subnetToRow(s);
+    await this.db.updateTable('subnets').set(rest).where('id', '=', id).execute();
   }
 
   async deleteSubnet(id: string): Promise<void> {

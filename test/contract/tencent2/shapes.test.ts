@@ -84,7 +84,7 @@ for (const kind of STORE_KINDS) {
     let s: Session2; // ENIs, IPs and instances
     let l: Session2; // a second account that only lists VPCs and subnets, so counts are exact
     let f: Session2; // on the server whose every attach fails
-    const w = { vpc: '', sub: '', sub4: '', i1: '', i2: '', i3: '', eA: '', eB: '', eSg: '' };
+    const w = { vpc: '', sub: '', sub4: '', i1: '', i2: '', i3: '', eA: '', eB: '', eSg: '', sg: '' };
 
     before(async () => {
       if (skip) return;
@@ -97,11 +97,13 @@ for (const kind of STORE_KINDS) {
       ]);
       w.vpc = v.vpcId;
       [w.sub, w.sub4] = v.subnetIds as [string, string];
+      // A real group (API 2.0 has no action for one; the 3.0 SDK makes it in the same account).
+      w.sg = (await s.vpc3.CreateSecurityGroup({ GroupName: 'web-sg', GroupDescription: 'for gamma' })).SecurityGroup!.SecurityGroupId!;
       const [ins, eA, eB, eSg] = await Promise.all([
         instances(s, w.vpc, w.sub, 3),
         createEni2(s, w.vpc, w.sub, 'alpha', { eniDescription: 'first one' }),
         createEni2(s, w.vpc, w.sub, 'beta'),
-        createEni2(s, w.vpc, w.sub, 'gamma', { sgIds: ['sg-aaaaaaaa'], secondaryPrivateIpAddressCount: 2 }),
+        createEni2(s, w.vpc, w.sub, 'gamma', { sgIds: [w.sg], secondaryPrivateIpAddressCount: 2 }),
       ]);
       [w.i1, w.i2, w.i3] = ins as [string, string, string];
       Object.assign(w, { eA, eB, eSg });
@@ -142,8 +144,8 @@ for (const kind of STORE_KINDS) {
 
       const g = r.data.data.find((e: Qc2Body) => e.networkInterfaceId === w.eSg) as Qc2Body;
       assert.deepEqual(
-        g.groupSet.map((x: Qc2Body) => x.sgId),
-        ['sg-aaaaaaaa'],
+        g.groupSet.map((x: Qc2Body) => [x.sgId, x.sgName, x.projectId]),
+        [[w.sg, 'web-sg', 0]],
       );
       hasFields(g.groupSet[0], ['sgId', 'sgName', 'projectId'], 'groupSet item');
       assert.deepEqual(

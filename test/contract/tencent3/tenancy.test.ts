@@ -176,7 +176,7 @@ describe('another region of the same account shows nothing', () => {
     const sh = await session(server, { region: 'ap-shanghai' }, a.account);
     const before = await snapshot(a);
     const view = await snapshot(sh);
-    assert.deepEqual(view, { vpcs: [], subnets: [], enis: [], instances: [] });
+    assert.deepEqual(view, { vpcs: [], subnets: [], enis: [], instances: [], securityGroups: [] });
     assert.equal((await sh.vpc.DescribeVpcs({ VpcIds: [A.vpc] })).TotalCount, 0);
     assert.equal((await sh.vpc.DescribeNetworkInterfaces({ NetworkInterfaceIds: [A.eniAttached] })).TotalCount, 0);
     assert.equal((await sh.cvm.DescribeInstances({ InstanceIds: [A.ins1] })).TotalCount, 0);

@@ -9,16 +9,25 @@ export interface Snapshot {
   subnets: unknown[];
   enis: unknown[];
   instances: unknown[];
+  /** Each group with its rules. */
+  securityGroups: unknown[];
 }
 
 /** Everything the session's account can see in its region, in a deterministic order. */
 export async function snapshot(s: Session): Promise<Snapshot> {
-  const [vpcs, subnets, enis, instances] = await Promise.all([
+  const [vpcs, subnets, enis, instances, groups] = await Promise.all([
     s.vpc.DescribeVpcs({ Limit: '100' }),
     s.vpc.DescribeSubnets({ Limit: '100' }),
     s.vpc.DescribeNetworkInterfaces({ Limit: 100 }),
     s.cvm.DescribeInstances({ Limit: 100 }),
+    s.vpc.DescribeSecurityGroups({ Limit: '100' }),
   ]);
+  assert.equal(groups.SecurityGroupSet!.length, groups.TotalCount);
+  const securityGroups = await Promise.all(
+    [...groups.SecurityGroupSet!]
+      .sort((a, b) => (a.SecurityGroupId! < b.SecurityGroupId! ? -1 : 1))
+      .map(async (g) => ({ ...g, policies: (await s.vpc.DescribeSecurityGroupPolicies({ SecurityGroupId: g.SecurityGroupId! })).SecurityGroupPolicySet })),
+  );
   // Every list must fit in one page, or the snapshot would silently miss things.
   assert.equal(vpcs.VpcSet!.length, vpcs.TotalCount);
   assert.equal(subnets.SubnetSet!.length, subnets.TotalCount);
@@ -30,6 +39,7 @@ export async function snapshot(s: Session): Promise<Snapshot> {
     subnets: [...subnets.SubnetSet!].sort(byKey((v) => v.SubnetId!)),
     enis: [...enis.NetworkInterfaceSet!].sort(byKey((v) => v.NetworkInterfaceId!)),
     instances: [...instances.InstanceSet!].sort(byKey((v) => v.InstanceId!)),
+    securityGroups,
   };
 }
 

@@ -38,10 +38,13 @@ describe('provider policy (no store)', () => {
           'eni.name': { max: 60, unit: 'bytes' },
           'eni.description': { max: 60, unit: 'chars' },
           'instance.name': { max: 128, unit: 'chars' },
+          'securityGroup.name': { max: 60, unit: 'chars' },
+          'securityGroup.description': { max: 100, unit: 'chars' },
         },
         idLength: 8,
-        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg' },
+        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg', securityGroupRule: 'sgr' },
         naming: { instance: '未命名', batchSeparator: '', primaryEni: 'Primary ENI' },
+        securityGroups: { vpcBound: false, quota: 50, rulesPerDirection: 100, perResource: 5 },
         macPrefix: '20:90:6F',
         eniZoneBound: true,
         vpcCidrOptional: false,
@@ -56,10 +59,13 @@ describe('provider policy (no store)', () => {
           'eni.name': { max: 32, unit: 'chars', charset: '\\u4e00-\\u9fa5A-Za-z0-9_\\-' },
           'eni.description': { max: 256, unit: 'chars' },
           'instance.name': { min: 2, max: 128, unit: 'chars' },
+          'securityGroup.name': { min: 1, max: 32, unit: 'chars', charset: '\\u4e00-\\u9fa5A-Za-z0-9_\\-' },
+          'securityGroup.description': { max: 256, unit: 'chars' },
         },
         idLength: 10,
-        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip', securityGroup: 'sg' },
+        prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip', securityGroup: 'sg', securityGroupRule: 'sgr' },
         naming: { instance: 'instance', batchSeparator: '', primaryEni: 'Primary ENI' },
+        securityGroups: { vpcBound: true, quota: 50, rulesPerDirection: 50, perResource: 5 },
         macPrefix: 'FA:16:3E',
         eniZoneBound: false,
         vpcCidrOptional: true,
@@ -74,8 +80,8 @@ describe('provider policy (no store)', () => {
   test('newId: the provider’s prefix for each kind and its id length', () => {
     const core = { catalog: loadCatalog(), ids: seededIdSource(7) };
     const want: Record<Provider, [number, Record<keyof ProviderPolicy['prefixes'], string>]> = {
-      tencent: [8, { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg' }],
-      jdcloud: [10, { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip', securityGroup: 'sg' }],
+      tencent: [8, { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg', securityGroupRule: 'sgr' }],
+      jdcloud: [10, { vpc: 'vpc', subnet: 'subnet', eni: 'port', instance: 'i', routeTable: 'rtb', eip: 'fip', securityGroup: 'sg', securityGroupRule: 'sgr' }],
     };
     for (const [provider, [length, prefixes]] of Object.entries(want) as Array<[Provider, (typeof want)[Provider]]>) {
       for (const [kind, prefix] of Object.entries(prefixes) as Array<[keyof ProviderPolicy['prefixes'], string]>) {

@@ -75,9 +75,10 @@ export const eni2Actions = {
       if (p.sgId) enis = enis.filter((e) => e.securityGroupIds.includes(p.sgId!));
       enis = sortBy(enis, (e) => (p.orderField === 'eniName' ? e.name : e.createdAt), p.orderDirection);
       const names = new Map(vpcs.map((v) => [v.id, v.name]));
+      const groups = new Map((await ctx.core.listSecurityGroups(ctx.scope)).map((g) => [g.id, g]));
       // The list is data.data with data.totalNum beside it (spec §3.8).
       return {
-        data: { totalNum: enis.length, data: pageOf(enis, p.offset, p.limit).map((e) => eni2Shape(ctx.core.catalog, e, names.get(e.vpcId) ?? '')) },
+        data: { totalNum: enis.length, data: pageOf(enis, p.offset, p.limit).map((e) => eni2Shape(ctx.core.catalog, e, names.get(e.vpcId) ?? '', groups)) },
       };
     },
   }),

@@ -5,12 +5,14 @@
 import type { ActionDef } from '../action.ts';
 import { cvmActions } from './cvm.ts';
 import { eniActions } from './eni.ts';
+import { securityGroupActions } from './securityGroup.ts';
 import { taskActions } from './task.ts';
 import { vpcActions } from './vpc.ts';
 
 export const actions: Record<string, ActionDef> = Object.assign(Object.create(null) as Record<string, ActionDef>, {
   ...vpcActions,
   ...eniActions,
+  ...securityGroupActions,
   ...taskActions,
   ...cvmActions,
 });
