@@ -49,11 +49,11 @@ export interface SeedResult {
 function buildVpc(ids: ReturnType<typeof seededIdSource>, macs: Set<string>, accountId: string, index: number, enisPerVpc: number, now: number) {
   const vpc: Vpc = {
     id: ids.id('vpc'), accountId, region: REGION, name: `bench-${index}`, cidr: '10.0.0.0/16', isDefault: false,
-    enableMulticast: false, dnsServers: ['183.60.83.19', '183.60.82.98'], domainName: '', tags: [], createdAt: now,
+    enableMulticast: false, dnsServers: ['183.60.83.19', '183.60.82.98'], domainName: '', routeTableId: ids.id('rtb'), tags: [], createdAt: now,
   };
   const subnets: Subnet[] = Array.from({ length: SUBNETS_PER_VPC }, (_, s) => ({
     id: ids.id('subnet'), accountId, region: REGION, vpcId: vpc.id, name: `bench-${index}-${s}`, cidr: `10.0.${s * 64}.0/18`,
-    zone: ZONE, isDefault: false, routeTableId: ids.id('rtb'), networkAclId: '', tags: [], createdAt: now,
+    zone: ZONE, isDefault: false, routeTableId: vpc.routeTableId, networkAclId: '', enableBroadcast: false, tags: [], createdAt: now,
   }));
   const nextIp = subnets.map((s) => parseIpv4(s.cidr.split('/')[0]!)! + 2);
   const instances: Instance[] = [];

@@ -6,9 +6,9 @@
 import type { CoreContext } from './context.ts';
 import { keyAndAccount } from './ops/accounts.ts';
 import { associateEip, associateEipToInstance, createEips, deleteEip, disassociateEip, listEips } from './ops/eips.ts';
-import { assignIps, attachEni, createEni, deleteEni, detachEni, eniLimits, listEnis, migrateEni, migrateIp, modifyEni, pageEnis, setAutoDelete, unassignIps } from './ops/enis.ts';
+import { assignIps, attachEni, createEni, deleteEni, describeIps, detachEni, eniLimits, listEnis, migrateEni, migrateIp, modifyEni, pageEnis, regroupEnis, setAutoDelete, unassignIps } from './ops/enis.ts';
 import { changePower, listInstances, runInstances } from './ops/instances.ts';
-import { createSubnet, createSubnets, createVpc, deleteSubnet, deleteVpc, listSubnets, listVpcs } from './ops/network.ts';
+import { addressHolders, createSubnet, createSubnets, createVpc, deleteSubnet, deleteVpc, listRouteTables, listSubnets, listVpcs, modifySubnet, modifyVpc } from './ops/network.ts';
 import {
   addSecurityGroupRules,
   createSecurityGroup,
@@ -37,10 +37,14 @@ export function coreApi(ctx: CoreContext) {
     createVpc: bind(ctx, createVpc),
     deleteVpc: bind(ctx, deleteVpc),
     listVpcs: bind(ctx, listVpcs),
+    modifyVpc: bind(ctx, modifyVpc),
+    listRouteTables: bind(ctx, listRouteTables),
+    addressHolders: bind(ctx, addressHolders),
     createSubnet: bind(ctx, createSubnet),
     createSubnets: bind(ctx, createSubnets),
     deleteSubnet: bind(ctx, deleteSubnet),
     listSubnets: bind(ctx, listSubnets),
+    modifySubnet: bind(ctx, modifySubnet),
     runInstances: bind(ctx, runInstances),
     changePower: bind(ctx, changePower),
     listInstances: bind(ctx, listInstances),
@@ -54,6 +58,8 @@ export function coreApi(ctx: CoreContext) {
     assignIps: bind(ctx, assignIps),
     unassignIps: bind(ctx, unassignIps),
     migrateIp: bind(ctx, migrateIp),
+    describeIps: bind(ctx, describeIps),
+    regroupEnis: bind(ctx, regroupEnis),
     listEnis: bind(ctx, listEnis),
     pageEnis: bind(ctx, pageEnis),
     eniLimits: bind(ctx, eniLimits),

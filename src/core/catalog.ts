@@ -70,8 +70,9 @@ export interface ProviderPolicy {
     vpcBound: boolean;
     /** Groups per account per region (Tencent) or per VPC (JD Cloud). */
     quota: number;
-    /** Rules per group in each direction. */
-    rulesPerDirection: number;
+    /** Rules per group: in each direction (Tencent) or in both together (JD Cloud). */
+    rules: number;
+    rulesCountedPer: 'direction' | 'group';
     /** Groups one ENI or one instance may be in. */
     perResource: number;
   };
@@ -232,8 +233,9 @@ export const builtinCatalog: Catalog = deepFreeze({
         prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg', securityGroupRule: 'sgr' },
         // RunInstances without InstanceName names it 未命名; several at once get 1…n appended (CVM docs).
         naming: { instance: '未命名', batchSeparator: '', primaryEni: 'Primary ENI' },
-        // Tencent's documented defaults: 50 groups per region, 100 rules per direction, 5 groups per ENI/CVM.
-        securityGroups: { vpcBound: false, quota: 50, rulesPerDirection: 100, perResource: 5 },
+        // Tencent's documented defaults: 50 groups per region, 100 rules in each direction, 5 groups per
+        // CVM (5 per ENI is inferred from the same limit).
+        securityGroups: { vpcBound: false, quota: 50, rules: 100, rulesCountedPer: 'direction', perResource: 5 },
         macPrefix: '20:90:6F',
         eniZoneBound: true,
         vpcCidrOptional: false,
@@ -273,9 +275,9 @@ export const builtinCatalog: Catalog = deepFreeze({
         // instanceSpec.name is required, so `instance` is never used. Unconfirmed: how JD numbers a
         // batch (maxCount > 1); we append 1…n as Tencent does, with no separator.
         naming: { instance: 'instance', batchSeparator: '', primaryEni: 'Primary ENI' },
-        // JD Cloud: groups belong to a VPC; 5 per ENI (docs). Per-VPC quota and rules per direction:
-        // unconfirmed, we choose 50 groups and 50 rules.
-        securityGroups: { vpcBound: true, quota: 50, rulesPerDirection: 50, perResource: 5 },
+        // JD Cloud (VPC restrictions page): groups belong to a VPC, 50 per VPC, 100 rules per group in
+        // both directions together, 5 groups per ENI or instance.
+        securityGroups: { vpcBound: true, quota: 50, rules: 100, rulesCountedPer: 'group', perResource: 5 },
         macPrefix: 'FA:16:3E',
         eniZoneBound: false,
         vpcCidrOptional: true,

@@ -76,6 +76,8 @@ export interface DomainErrorData {
   SecurityGroupQuotaExceeded: { limit: number };
   /** A group would hold more rules than the provider allows (per direction where it counts so). */
   SecurityGroupRuleQuotaExceeded: { securityGroupId: string; limit: number };
+  /** The same rule (protocol, ports, peer, action) twice in one direction of a group. */
+  SecurityGroupRuleDuplicate: { securityGroupId: string };
   /** More groups named for one ENI or instance than the provider allows. */
   SecurityGroupsPerResourceExceeded: { resource: 'eni' | 'instance'; limit: number };
   /** A rule change named the version of the rules it read, and they have changed since. */

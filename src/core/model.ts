@@ -64,6 +64,8 @@ export interface Vpc {
   enableMulticast: boolean;
   dnsServers: string[];
   domainName: string;
+  /** The main route table the VPC is born with; every subnet of the VPC is associated with it. */
+  routeTableId: string;
   tags: Tag[];
   createdAt: number;
 }
@@ -79,6 +81,7 @@ export interface Subnet {
   isDefault: boolean;
   routeTableId: string;
   networkAclId: string;
+  enableBroadcast: boolean;
   tags: Tag[];
   createdAt: number;
 }
@@ -212,6 +215,28 @@ export interface SecurityGroup {
   rules: SecurityGroupRule[];
   createdAt: number;
   updatedAt: number;
+}
+
+/** A rule as a caller states it; what is left out takes the default (every protocol and port, accept). */
+export interface RuleSpec {
+  protocol?: string;
+  ports?: string;
+  cidr?: string;
+  ipv6Cidr?: string;
+  peerGroupId?: string;
+  action?: string;
+  description?: string;
+}
+
+export type RuleSpecs = Partial<Record<RuleDirection, RuleSpec[]>>;
+
+/** A VPC's main route table: its id, its VPC and the subnets associated with it. */
+export interface RouteTableView {
+  id: string;
+  vpcId: string;
+  createdAt: number;
+  tags: Tag[];
+  subnetIds: string[];
 }
 
 /** A public address that can be bound to one private IP of an ENI. */

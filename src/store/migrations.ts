@@ -2,7 +2,16 @@
  * Versioned migrations, shared by both stores. A migration may branch on the dialect only where
  * the two databases genuinely differ (auto-increment columns, 64-bit integers).
  */
+import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
+
+/** A route table id for a VPC that has none yet: `rtb-` and as many [a-z0-9] as its own id has. */
+function derivedRouteTableId(vpcId: string): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const n = vpcId.length - 'vpc-'.length;
+  const bytes = createHash('sha256').update(`rtb:${vpcId}`).digest();
+  return `rtb-${Array.from(bytes.subarray(0, n), (b) => alphabet[b % alphabet.length]).join('')}`;
+}
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -251,6 +260,23 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn('updated_at', big, (c) => c.notNull())
           .execute();
         await db.schema.createIndex('security_groups_scope').on('security_groups').columns(['account_id', 'region', 'created_at', 'id']).execute();
+      },
+    },
+    '0007_vpc_route_table_and_broadcast': {
+      async up(db: Kysely<any>) {
+        // A VPC owns one main route table that all its subnets use. Before this, each subnet had a
+        // table id of its own: the VPC keeps its first subnet's, and the others follow it.
+        await db.schema.alterTable('vpcs').addColumn('route_table_id', 'text', (c) => c.notNull().defaultTo('')).execute();
+        await db.schema.alterTable('subnets').addColumn('enable_broadcast', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        const vpcs = (await db.selectFrom('vpcs').select(['id']).execute()) as Array<{ id: string }>;
+        for (const v of vpcs) {
+          const first = (await db.selectFrom('subnets').select('route_table_id').where('vpc_id', '=', v.id).orderBy('created_at').orderBy('id').executeTakeFirst()) as
+            | { route_table_id: string }
+            | undefined;
+          const table = first?.route_table_id ?? derivedRouteTableId(v.id);
+          await db.updateTable('vpcs').set({ route_table_id: table }).where('id', '=', v.id).execute();
+          await db.updateTable('subnets').set({ route_table_id: table }).where('vpc_id', '=', v.id).execute();
+        }
       },
     },
   };

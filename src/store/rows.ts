@@ -63,6 +63,7 @@ export const vpcFromRow = (r: Selectable<VpcsTable>): Vpc => ({
   enableMulticast: bool(r.enable_multicast),
   dnsServers: json(r.dns_servers),
   domainName: r.domain_name,
+  routeTableId: r.route_table_id,
   tags: json(r.tags),
   createdAt: num(r.created_at),
 });
@@ -76,6 +77,7 @@ export const vpcToRow = (v: Vpc): VpcsTable => ({
   enable_multicast: bit(v.enableMulticast),
   dns_servers: JSON.stringify(v.dnsServers),
   domain_name: v.domainName,
+  route_table_id: v.routeTableId,
   tags: JSON.stringify(v.tags),
   created_at: v.createdAt,
 });
@@ -90,6 +92,7 @@ export const subnetFromRow = (r: Selectable<SubnetsTable>): Subnet => ({
   zone: r.zone,
   isDefault: bool(r.is_default),
   routeTableId: r.route_table_id,
+  enableBroadcast: bool(r.enable_broadcast),
   networkAclId: r.network_acl_id,
   tags: json(r.tags),
   createdAt: num(r.created_at),
@@ -104,6 +107,7 @@ export const subnetToRow = (s: Subnet): SubnetsTable => ({
   zone: s.zone,
   is_default: bit(s.isDefault),
   route_table_id: s.routeTableId,
+  enable_broadcast: bit(s.enableBroadcast),
   network_acl_id: s.networkAclId,
   tags: JSON.stringify(s.tags),
   created_at: s.createdAt,

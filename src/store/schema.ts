@@ -45,6 +45,7 @@ export interface VpcsTable {
   enable_multicast: number;
   dns_servers: string;
   domain_name: string;
+  route_table_id: string;
   tags: string;
   created_at: number;
 }
@@ -60,6 +61,7 @@ export interface SubnetsTable {
   is_default: number;
   route_table_id: string;
   network_acl_id: string;
+  enable_broadcast: number;
   tags: string;
   created_at: number;
 }

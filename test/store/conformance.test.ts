@@ -43,6 +43,7 @@ const subnet = (id: string, vpcId: string, scope = SCOPE, at = T0): Subnet => ({
   isDefault: false,
   routeTableId: 'rtb-00000001',
   networkAclId: '',
+  enableBroadcast: true,
   tags: [],
   createdAt: at,
 });

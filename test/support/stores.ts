@@ -111,6 +111,7 @@ export const plainVpc = (scope: Scope, id: string, at: number): Vpc => ({
   enableMulticast: false,
   dnsServers: [],
   domainName: '',
+  routeTableId: 'rtb-00000001',
   tags: [],
   createdAt: at,
 });

@@ -26,7 +26,7 @@ import type { EniQuery, Repo } from '../ports/repo.ts';
 import { accept } from './accept.ts';
 import { settle, withEni, type Transition, type Transitions } from '../transitions/kit.ts';
 import { newId, policyOf } from '../naming.ts';
-import { requireSecurityGroups } from './securityGroups.ts';
+import { mustGetSecurityGroup, requireSecurityGroups } from './securityGroups.ts';
 
 export interface CreateEniInput {
   vpcId: string;
@@ -179,6 +179,36 @@ export interface ModifyEniInput {
   description?: string;
   securityGroupIds?: string[];
   trunking?: boolean;
+}
+
+/**
+ * Adds groups to, or takes them from, several secondary ENIs in one transaction: every ENI and group
+ * passes the rules or none changes. Added groups go after the ENI's own, in the order given.
+ */
+export async function regroupEnis(core: CoreContext, scope: Scope, eniIds: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void> {
+  await core.store.write(async (tx) => {
+    await tx.lock({ enis: [...eniIds] });
+    for (const id of change.remove ?? []) await mustGetSecurityGroup(tx, scope, id);
+    for (const eniId of new Set(eniIds)) {
+      const eni = await mustGetEni(tx, scope, eniId);
+      requireSecondary(eni);
+      const kept = eni.securityGroupIds.filter((g) => !(change.remove ?? []).includes(g));
+      const wanted = [...kept, ...(change.add ?? []).filter((g) => !kept.includes(g))];
+      const securityGroupIds = await requireSecurityGroups(core, tx, scope, wanted, { resource: 'eni', vpcId: eni.vpcId });
+      await tx.updateEni({ ...eni, securityGroupIds });
+    }
+  });
+}
+
+/** Rewrites the descriptions of addresses the ENI holds; an address it does not hold changes nothing. */
+export async function describeIps(core: CoreContext, scope: Scope, eniId: string, descriptions: ReadonlyArray<{ address: string; description: string }>): Promise<void> {
+  for (const d of descriptions) requireText('eni.description', d.description, policyOf(core, scope.provider).text['eni.description']);
+  await core.store.write(async (tx) => {
+    await tx.lock({ enis: [eniId] });
+    const eni = await mustGetEni(tx, scope, eniId);
+    for (const d of descriptions) if (!eni.ips.some((ip) => ip.address === d.address)) fail('IpNotOnEni', { ip: d.address, eniId });
+    for (const d of descriptions) await tx.setIpDescription(eni.subnetId, d.address, d.description);
+  });
 }
 
 export async function modifyEni(core: CoreContext, scope: Scope, input: ModifyEniInput): Promise<void> {

@@ -3,7 +3,7 @@ import type { CoreContext, RequestMeta } from '../context.ts';
 import { fail } from '../errors.ts';
 import { findZone } from '../catalog.ts';
 import { cidrSize, cidrsOverlap, cidrWithin, isAllowedVpcCidr, parseCidr } from '../ipam.ts';
-import type { Scope, Subnet, SubnetView, Tag, Vpc } from '../model.ts';
+import type { RouteTableView, Scope, Subnet, SubnetView, Tag, Vpc } from '../model.ts';
 import { requireText } from '../rules.ts';
 import { newId, policyOf } from '../naming.ts';
 import { freeAddressCount } from '../addresses.ts';
@@ -44,6 +44,7 @@ export async function createVpc(core: CoreContext, scope: Scope, input: CreateVp
       enableMulticast: input.enableMulticast ?? false,
       dnsServers: input.dnsServers?.length ? input.dnsServers : DEFAULT_DNS,
       domainName: input.domainName ?? '',
+      routeTableId: newId(core, scope.provider, 'routeTable'),
       tags: input.tags ?? [],
       createdAt: core.clock.now(),
     };
@@ -120,8 +121,9 @@ async function addSubnets(core: CoreContext, tx: Repo, scope: Scope, vpc: Vpc, s
       cidr: cidr.text,
       zone: input.zone,
       isDefault: false,
-      routeTableId: newId(core, scope.provider, 'routeTable'),
+      routeTableId: vpc.routeTableId,
       networkAclId: '',
+      enableBroadcast: false,
       tags: input.tags ?? [],
       createdAt: core.clock.now(),
     };
@@ -155,5 +157,60 @@ export async function deleteSubnet(core: CoreContext, scope: Scope, subnetId: st
       fail('ResourceInUse', { resource: 'subnet', id: subnetId, reason: 'the subnet still holds instances or ENIs' });
     }
     await tx.deleteSubnet(subnetId);
+  });
+}
+
+export interface ModifyVpcInput {
+  name?: string;
+  enableMulticast?: boolean;
+  dnsServers?: string[];
+  domainName?: string;
+}
+
+/** Changes what a VPC is called and how it resolves names; what is not given stays. */
+export async function modifyVpc(core: CoreContext, scope: Scope, vpcId: string, input: ModifyVpcInput): Promise<Vpc> {
+  requireText('vpc.name', input.name, policyOf(core, scope.provider).text['vpc.name']);
+  if ((input.dnsServers?.length ?? 0) > 4) fail('InvalidValue', { field: 'vpc.dnsServers', reason: 'limitExceeded' });
+  return core.store.write(async (tx) => {
+    const vpc = (await tx.getVpc(scope, vpcId)) ?? fail('NotFound', { resource: 'vpc', id: vpcId });
+    const next: Vpc = {
+      ...vpc,
+      name: input.name ?? vpc.name,
+      enableMulticast: input.enableMulticast ?? vpc.enableMulticast,
+      dnsServers: input.dnsServers?.length ? input.dnsServers : vpc.dnsServers,
+      domainName: input.domainName ?? vpc.domainName,
+    };
+    await tx.updateVpc(next);
+    return next;
+  });
+}
+
+export async function modifySubnet(core: CoreContext, scope: Scope, subnetId: string, input: { name?: string; enableBroadcast?: boolean }): Promise<SubnetView> {
+  requireText('subnet.name', input.name, policyOf(core, scope.provider).text['subnet.name']);
+  return core.store.write(async (tx) => {
+    const subnet = (await tx.getSubnet(scope, subnetId)) ?? fail('NotFound', { resource: 'subnet', id: subnetId });
+    const next: Subnet = { ...subnet, name: input.name ?? subnet.name, enableBroadcast: input.enableBroadcast ?? subnet.enableBroadcast };
+    await tx.updateSubnet(next);
+    return withCounts(core, scope, tx, next);
+  });
+}
+
+/** Each VPC has one main route table, made with it; every subnet of the VPC uses it. */
+export async function listRouteTables(core: CoreContext, scope: Scope): Promise<RouteTableView[]> {
+  return core.store.read(async (tx) => {
+    const [vpcs, subnets] = await Promise.all([tx.listVpcs(scope), tx.listSubnets(scope)]);
+    return vpcs.map((v) => ({ id: v.routeTableId, vpcId: v.id, createdAt: v.createdAt, tags: [], subnetIds: subnets.filter((s) => s.vpcId === v.id).map((s) => s.id) }));
+  });
+}
+
+/** Who holds each of `addresses` in the subnet: an ENI's address (primary or not) or nothing. */
+export async function addressHolders(core: CoreContext, scope: Scope, vpcId: string, subnetId: string, addresses: readonly string[]): Promise<Array<{ address: string; eniId: string; instanceId: string | null; primary: boolean }>> {
+  return core.store.read(async (tx) => {
+    const subnet = await tx.getSubnet(scope, subnetId);
+    if (!subnet || subnet.vpcId !== vpcId) fail('NotFound', { resource: 'subnet', id: subnetId });
+    const enis = await tx.listEnis(scope, { subnetId });
+    const out: Array<{ address: string; eniId: string; instanceId: string | null; primary: boolean }> = [];
+    for (const e of enis) for (const ip of e.ips) if (!addresses.length || addresses.includes(ip.address)) out.push({ address: ip.address, eniId: e.id, instanceId: e.instanceId, primary: e.primary });
+    return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
   });
 }

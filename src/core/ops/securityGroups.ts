@@ -6,23 +6,10 @@
 import type { CoreContext, RequestMeta } from '../context.ts';
 import { fail } from '../errors.ts';
 import { parseCidr, parseIpv4 } from '../ipam.ts';
-import type { RuleDirection, Scope, SecurityGroup, SecurityGroupRule, Tag } from '../model.ts';
+import type { RuleDirection, RuleSpec, RuleSpecs, Scope, SecurityGroup, SecurityGroupRule, Tag } from '../model.ts';
 import { newId, policyOf } from '../naming.ts';
 import type { Repo } from '../ports/repo.ts';
 import { requireText } from '../rules.ts';
-
-/** A rule as a caller states it; what is left out takes the default (every protocol and port, accept). */
-export interface RuleSpec {
-  protocol?: string;
-  ports?: string;
-  cidr?: string;
-  ipv6Cidr?: string;
-  peerGroupId?: string;
-  action?: string;
-  description?: string;
-}
-
-export type RuleSpecs = Partial<Record<RuleDirection, RuleSpec[]>>;
 
 export interface CreateSecurityGroupInput {
   name: string;
@@ -111,10 +98,15 @@ async function requirePeers(tx: Repo, scope: Scope, self: string, rules: readonl
   for (const id of new Set(rules.map((r) => r.peerGroupId).filter((p) => p !== '' && p !== self))) await mustGetSecurityGroup(tx, scope, id);
 }
 
+/** Within the provider's rule quota, and no rule twice in one direction. */
 function requireRuleRoom(core: CoreContext, scope: Scope, g: Pick<SecurityGroup, 'id' | 'rules'>): void {
-  const limit = policyOf(core, scope.provider).securityGroups.rulesPerDirection;
-  for (const d of DIRECTIONS) {
-    if (g.rules.filter((r) => r.direction === d).length > limit) fail('SecurityGroupRuleQuotaExceeded', { securityGroupId: g.id, limit });
+  const { rules: limit, rulesCountedPer } = policyOf(core, scope.provider).securityGroups;
+  const counts = rulesCountedPer === 'group' ? [g.rules.length] : DIRECTIONS.map((d) => g.rules.filter((r) => r.direction === d).length);
+  if (counts.some((n) => n > limit)) fail('SecurityGroupRuleQuotaExceeded', { securityGroupId: g.id, limit });
+  for (let i = 0; i < g.rules.length; i++) {
+    for (let k = 0; k < i; k++) {
+      if (g.rules[k]!.direction === g.rules[i]!.direction && sameRule(g.rules[k]!, g.rules[i]!)) fail('SecurityGroupRuleDuplicate', { securityGroupId: g.id });
+    }
   }
 }
 
@@ -343,19 +335,27 @@ export async function replaceSecurityGroupRules(
   });
 }
 
-/** Replaces one rule, named by direction and index or by id, keeping its place. */
+export type RuleAt = { direction: RuleDirection; index: number } | { id: string };
+
+/**
+ * Replaces rules in place, each named by direction and index or by id; all of them or none. A rule
+ * keeps its id, direction and place.
+ */
 export async function replaceSecurityGroupRule(
   core: CoreContext,
   scope: Scope,
   id: string,
-  input: { at: { direction: RuleDirection; index: number } | { id: string }; rule: RuleSpec; version?: number },
+  input: { edits: ReadonlyArray<{ at: RuleAt; rule: RuleSpec }>; version?: number },
 ): Promise<SecurityGroup> {
   return editRules(core, scope, id, input.version, (rules, now) => {
-    const i = 'id' in input.at ? rules.findIndex((r) => r.id === (input.at as { id: string }).id) : indexOf(rules, input.at.direction, input.at.index);
-    if (i < 0) fail('NotFound', { resource: 'securityGroupRule', id: 'id' in input.at ? input.at.id : `${input.at.direction}:${input.at.index}` });
-    const old = rules[i]!;
-    const next = normalizeRule(core, scope, old.direction, input.rule, now);
-    return rules.map((r, k) => (k === i ? { ...next, id: old.id } : r));
+    const next = [...rules];
+    for (const { at, rule } of input.edits) {
+      const i = 'id' in at ? rules.findIndex((r) => r.id === at.id) : indexOf(rules, at.direction, at.index);
+      if (i < 0) fail('NotFound', { resource: 'securityGroupRule', id: 'id' in at ? at.id : `${at.direction}:${at.index}` });
+      const old = rules[i]!;
+      next[i] = { ...normalizeRule(core, scope, old.direction, rule, now), id: old.id };
+    }
+    return next;
   });
 }
 

@@ -104,6 +104,7 @@ export interface EniRepo {
   usedAddresses(subnetId: string): Promise<string[]>;
   insertIps(ips: PrivateIp[]): Promise<void>;
   setIpState(subnetId: string, addresses: string[], state: PrivateIp['state']): Promise<void>;
+  setIpDescription(subnetId: string, address: string, description: string): Promise<void>;
   moveIp(subnetId: string, address: string, eniId: string, state: PrivateIp['state']): Promise<void>;
   deleteIps(subnetId: string, addresses: string[]): Promise<void>;
   insertEip(e: ElasticIp): Promise<void>;

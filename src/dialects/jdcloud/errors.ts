@@ -94,6 +94,9 @@ export const JD_STATUS: Record<string, string> = {
   TERMINATING: 'deleting',
 };
 
+/** Operations that take a list of security groups for an ENI or instance. */
+const GROUP_LIST_OPS = new Set(['createInstances', 'createNetworkInterface', 'modifyNetworkInterface']);
+
 const table: { [K in DomainErrorKind]: Mapper<K> } = {
   InvalidValue: (d) => invalid(`Invalid parameter ${FIELD[d.field]}${d.value === undefined || d.reason === 'tooLong' ? '' : ` '${String(d.value)}'`}: ${invalidReason(d)}`),
   NotFound: (d, op) => {
@@ -101,12 +104,17 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
     // createNetworkInterface documents this exact text for its subnet (spec §4.13).
     if (d.resource === 'subnet' && op === 'createNetworkInterface') return notFound(`Resource 'subnetId' not found`);
     if (d.resource === 'zone') return invalid(`Invalid az '${d.id}'`);
+    // A group named in an ENI's or instance's list: createInstances documents this text.
+    if (d.resource === 'securityGroup' && GROUP_LIST_OPS.has(op)) return notFound(`SecurityGroups '${d.id}' not found`);
+    if (d.resource === 'securityGroupRule') return notFound('SecurityGroup or SecurityGroupRule not found');
     return notFound(`${NAMES[d.resource] ?? d.resource} '${d.id}' not found`);
   },
   // The seed's permission error for an ENI the caller may not use (another account's).
-  PermissionDenied: (d) => (d.resource === 'eni' ? precondition('No NetworkInterface permissions.') : notFound(`${NAMES[d.resource]} '${d.id}' not found`)),
+  PermissionDenied: (d, op) => (d.resource === 'eni' ? precondition('No NetworkInterface permissions.') : table.NotFound(d, op)),
   EipZoneMismatch: (d) => precondition(`ElasticIp '${d.eipId}' and instance are not in the same az`),
-  ResourceMismatch: (d) => invalid(`${NAMES[d.resource] ?? d.resource} '${d.id}' does not belong to '${d.expected}'`),
+  // Unconfirmed for ENIs; the rules API words a group of another VPC so.
+  ResourceMismatch: (d) =>
+    d.resource === 'securityGroup' ? invalid(`SecurityGroup '${d.id}' not in the same vpc`) : invalid(`${NAMES[d.resource] ?? d.resource} '${d.id}' does not belong to '${d.expected}'`),
   CidrNotAllowed: (d) => invalid(`Invalid addressPrefix '${d.cidr}': it must be inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 with a mask of 16 to 28`),
   CidrOutsideVpc: (d) => invalid(`Subnet addressPrefix '${d.cidr}' is not inside the vpc addressPrefix '${d.vpcCidr}'`),
   CidrOverlap: (d) => invalid(`Subnet addressPrefix '${d.cidr}' overlaps subnet '${d.otherId}'`),
@@ -153,6 +161,8 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
   SecurityGroupQuotaExceeded: () => quota('NetworkSecurityGroup quota limit exceeded'),
   SecurityGroupRuleQuotaExceeded: () => quota('NetworkSecurityGroupRule quota limit exceeded'),
   SecurityGroupsPerResourceExceeded: (d) => invalid(`Invalid parameter securityGroups: at most ${d.limit} networkSecurityGroups`),
+  // Unconfirmed: JD documents no duplicate-rule error; we refuse it as a conflict.
+  SecurityGroupRuleDuplicate: (d) => new JdError(409, 'ALREADY_EXISTS', `NetworkSecurityGroup '${d.securityGroupId}' already has this rule`),
   PolicyVersionMismatch: (d) => precondition(`NetworkSecurityGroup '${d.securityGroupId}' has changed`),
   IdempotencyMismatch: (d) => invalid(`clientToken '${d.token}' was already used with other parameters`),
   IdempotencyInProgress: (d) => new JdError(409, 'ABORTED', `The request with clientToken '${d.token}' is still in progress`),

@@ -1,6 +1,6 @@
 /** Core objects in JD Cloud's shapes (spec §5): vm and vpc see an ENI differently. */
 import type { Catalog, InstanceTypeInfo } from '../../core/catalog.ts';
-import type { ElasticIp, Eni, Instance, Vpc } from '../../core/model.ts';
+import type { ElasticIp, Eni, Instance, SecurityGroup, SecurityGroupRule, Vpc } from '../../core/model.ts';
 import type { SubnetView } from '../../core/model.ts';
 import { formatIpv4, parseCidr } from '../../core/ipam.ts';
 import { beijingTime } from '../shared/time.ts';
@@ -178,5 +178,45 @@ export function instanceTypeShape(catalog: Catalog, region: string, t: InstanceT
     gpu: { model: '', number: t.gpu ?? 0 },
     localDisks: [],
     state: zones.map((z) => ({ az: z.zone, inStock: true, availableCount: 100 })),
+  };
+}
+
+/** JD's protocol numbers for the neutral names (vpc AddSecurityGroupRules). */
+export const JD_PROTOCOL: Record<string, number> = { ALL: 300, TCP: 6, UDP: 17, ICMP: 1 };
+
+/** fromPort/toPort of a rule: 1–65535 for every TCP/UDP port, 0/0 for protocols without ports. */
+export function jdPorts(r: SecurityGroupRule): { fromPort: number; toPort: number } {
+  if (r.protocol !== 'TCP' && r.protocol !== 'UDP') return { fromPort: 0, toPort: 0 };
+  if (r.ports === 'ALL') return { fromPort: 1, toPort: 65535 };
+  const [from, to] = r.ports.split('-');
+  return { fromPort: Number(from), toPort: Number(to ?? from) };
+}
+
+export function securityGroupRuleShape(r: SecurityGroupRule): Record<string, unknown> {
+  return {
+    ruleId: r.id,
+    direction: r.direction === 'ingress' ? 0 : 1,
+    protocol: JD_PROTOCOL[r.protocol] ?? 300,
+    addressPrefix: r.cidr || r.ipv6Cidr,
+    ipVersion: r.ipv6Cidr ? 6 : 4,
+    ...jdPorts(r),
+    createdTime: isoTime(r.modifiedAt),
+    description: r.description,
+    ruleType: 'custom',
+    ruleAction: r.action === 'DROP' ? 'DENY' : 'ALLOW',
+  };
+}
+
+/** A NetworkSecurityGroup with its rules and the ENIs bound to it. */
+export function securityGroupShape(g: SecurityGroup, networkInterfaceIds: string[]): Record<string, unknown> {
+  return {
+    networkSecurityGroupId: g.id,
+    networkSecurityGroupName: g.name,
+    description: g.description,
+    vpcId: g.vpcId,
+    securityGroupRules: g.rules.map(securityGroupRuleShape),
+    createdTime: isoTime(g.createdAt),
+    networkSecurityGroupType: g.isDefault ? 'default' : 'custom',
+    networkInterfaceIds,
   };
 }

@@ -126,6 +126,7 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
   SecurityGroupQuotaExceeded: (d) => client('LimitExceeded', `The number of security groups has reached the quota (${d.limit}).`),
   SecurityGroupRuleQuotaExceeded: (d) => client('LimitExceeded', `The security group ${d.securityGroupId} would exceed its quota of ${d.limit} rules.`),
   SecurityGroupsPerResourceExceeded: (d) => client('InvalidParameter', `An ${d.resource === 'eni' ? 'ENI' : 'instance'} may be in at most ${d.limit} security groups.`),
+  SecurityGroupRuleDuplicate: (d) => client('InvalidParameter', `The security group ${d.securityGroupId} already has this rule.`),
   PolicyVersionMismatch: (d) => client('InvalidParameter', `The rules of ${d.securityGroupId} have changed since version ${d.version}.`),
   IdempotencyMismatch: (d) => client('InvalidParameter', `The token ${d.token} was already used with different parameters.`),
   IdempotencyInProgress: (d) => ({ code: 5100, codeDesc: 'ActionLocked', message: `The request with token ${d.token} is still being processed.` }),

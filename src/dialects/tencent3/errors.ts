@@ -166,7 +166,8 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
   SecurityGroupsPerResourceExceeded: (d, c) =>
     c.product === 'cvm'
       ? e('LimitExceeded.AssociateUSGLimitExceeded', `An instance may be in at most ${d.limit} security groups.`)
-      : e('InvalidParameterValue.LimitExceeded', `An ENI may be in at most ${d.limit} security groups.`),
+      : e('LimitExceeded', `An ENI may be in at most ${d.limit} security groups.`),
+  SecurityGroupRuleDuplicate: (d) => e('UnsupportedOperation.DuplicatePolicy', `The security group \`${d.securityGroupId}\` already has this rule.`),
   PolicyVersionMismatch: (d) =>
     e('UnsupportedOperation.VersionMismatch', `The rules of \`${d.securityGroupId}\` are at version ${d.current}, not ${d.version}; read them again.`),
   IdempotencyMismatch: (d) =>

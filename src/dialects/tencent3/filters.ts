@@ -16,7 +16,8 @@
 import type { Eni, Instance, SecurityGroup, Tag, Vpc } from '../../core/model.ts';
 import type { SubnetView } from '../../core/model.ts';
 import { MAX_STORE_VALUES, type EniField } from '../../core/ports/repo.ts';
-import { BEIJING_OFFSET_MS, beijingTime, eniType, instanceUuid } from './shapes.ts';
+import type { RouteTableView } from '../../core/model.ts';
+import { BEIJING_OFFSET_MS, beijingTime, eniType, instanceUuid, ROUTE_TABLE_NAME } from './shapes.ts';
 import { TcError } from './tcError.ts';
 
 export interface Filter {
@@ -192,6 +193,15 @@ const instanceFilters: Table<InstanceView> = {
   'ipv6-address': nothing,
 };
 
+const routeTableFilters: Table<RouteTableView> = {
+  'route-table-id': eq((r) => r.id),
+  'route-table-name': eq(() => ROUTE_TABLE_NAME),
+  'vpc-id': eq((r) => r.vpcId),
+  // Every table is its VPC's main one.
+  'association.main': bool(() => true),
+  'tag-key': tagKey,
+};
+
 const securityGroupFilters: Table<SecurityGroup> = {
   'security-group-id': eq((g) => g.id),
   'security-group-name': eq((g) => g.name),
@@ -258,6 +268,11 @@ export function filterVpcs(vpcs: Vpc[], filters: Filter[]): Vpc[] {
 /** DescribeSubnets (spec §4.5). */
 export function filterSubnets(subnets: SubnetView[], filters: Filter[]): SubnetView[] {
   return apply(subnets, filters, subnetFilters, VPC_UNKNOWN);
+}
+
+/** DescribeRouteTables. */
+export function filterRouteTables(tables: RouteTableView[], filters: Filter[]): RouteTableView[] {
+  return apply(tables, filters, routeTableFilters, VPC_UNKNOWN);
 }
 
 /** DescribeSecurityGroups. */

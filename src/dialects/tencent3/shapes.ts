@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Eni, Instance, PrivateIp, RuleDirection, SecurityGroup, SecurityGroupRule, Tag, Vpc } from '../../core/model.ts';
 import type { InstanceTypeInfo, RegionInfo, ZoneInfo } from '../../core/catalog.ts';
 import type { SubnetView } from '../../core/model.ts';
+import type { RouteTableView } from '../../core/model.ts';
 import type {
   NetworkInterface as WireEni,
   NetworkInterfaceAttachment as WireAttachment,
@@ -14,6 +15,7 @@ import type {
   SecurityGroup as WireSecurityGroup,
   SecurityGroupPolicy as WirePolicy,
   PolicyStatistics as WirePolicyStatistics,
+  RouteTable as WireRouteTable,
   Subnet as WireSubnet,
   Tag as WireTag,
   Vpc as WireVpc,
@@ -151,7 +153,7 @@ export function subnetShape(s: SubnetView): Record<string, unknown> {
     SubnetName: s.name,
     CidrBlock: s.cidr,
     IsDefault: s.isDefault,
-    EnableBroadcast: false,
+    EnableBroadcast: s.enableBroadcast,
     Zone: s.zone,
     RouteTableId: s.routeTableId,
     CreatedTime: beijingTime(s.createdAt),
@@ -299,4 +301,23 @@ export function policySetShape(g: SecurityGroup): Record<string, unknown> {
       EgressIPv6TotalCount: count('egress', true),
     } satisfies Full<WirePolicyStatistics>,
   };
+}
+
+/** The name Tencent gives every VPC's main route table. */
+export const ROUTE_TABLE_NAME = 'default';
+
+/** A VPC's main route table. Its local routes are implicit: RouteSet lists none. */
+export function routeTableShape(r: RouteTableView): Record<string, unknown> {
+  const out: Full<Pick<WireRouteTable, 'VpcId' | 'RouteTableId' | 'RouteTableName' | 'AssociationSet' | 'RouteSet' | 'Main' | 'CreatedTime' | 'TagSet' | 'LocalCidrForCcn'>> = {
+    VpcId: r.vpcId,
+    RouteTableId: r.id,
+    RouteTableName: ROUTE_TABLE_NAME,
+    AssociationSet: r.subnetIds.map((SubnetId) => ({ SubnetId, RouteTableId: r.id })),
+    RouteSet: [],
+    Main: true,
+    CreatedTime: beijingTime(r.createdAt),
+    TagSet: tagSet(r.tags),
+    LocalCidrForCcn: [],
+  };
+  return out;
 }

@@ -164,6 +164,10 @@ export class EniSql extends SqlBase implements EniRepo {
     if (ips.length) await this.db.insertInto('private_ips').values(ips.map(ipToRow)).execute();
   }
 
+  async setIpDescription(subnetId: string, address: string, description: string): Promise<void> {
+    await this.db.updateTable('private_ips').set({ description }).where('subnet_id', '=', subnetId).where('address', '=', address).execute();
+  }
+
   async setIpState(subnetId: string, addresses: string[], state: PrivateIp['state']): Promise<void> {
     if (!addresses.length) return;
     await this.db

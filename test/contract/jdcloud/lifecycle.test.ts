@@ -289,17 +289,20 @@ for (const kind of STORE_KINDS) {
     });
 
     test('modifyNetworkInterface and modifyInstanceNetworkAttribute', async () => {
-      await s.vpc.modifyNetworkInterface({ networkInterfaceId: w.eX, networkInterfaceName: 'renamed', description: 'new text', securityGroups: ['sg-aaaaaaaaaa', 'sg-bbbbbbbbbb'] });
+      const [sgA, sgB] = await Promise.all(
+        ['life-a', 'life-b'].map(async (name) => (await s.vpc.createNetworkSecurityGroup({ vpcId: w.vpc, networkSecurityGroupName: name })).result.networkSecurityGroupId),
+      );
+      await s.vpc.modifyNetworkInterface({ networkInterfaceId: w.eX, networkInterfaceName: 'renamed', description: 'new text', securityGroups: [sgA!, sgB!] });
       const x = await getEni(s, w.eX);
       assert.equal(x.networkInterfaceName, 'renamed');
       assert.equal(x.description, 'new text');
-      assert.deepEqual(x.networkSecurityGroupIds, ['sg-aaaaaaaaaa', 'sg-bbbbbbbbbb']);
+      assert.deepEqual(x.networkSecurityGroupIds, [sgA, sgB]);
       // Only the name: the rest stays.
       await s.vpc.modifyNetworkInterface({ networkInterfaceId: w.eX, networkInterfaceName: 'renamed2' });
       const x2 = await getEni(s, w.eX);
       assert.equal(x2.networkInterfaceName, 'renamed2');
       assert.equal(x2.description, 'new text');
-      assert.deepEqual(x2.networkSecurityGroupIds, ['sg-aaaaaaaaaa', 'sg-bbbbbbbbbb']);
+      assert.deepEqual(x2.networkSecurityGroupIds, [sgA, sgB]);
 
       await s.vm.modifyInstanceNetworkAttribute({
         instanceId: w.i1,

@@ -103,7 +103,9 @@ for (const kind of STORE_KINDS) {
       await refused(a, () => a.vpc.CreateSecurityGroupPolicies({ SecurityGroupId: id, SecurityGroupPolicySet: { Ingress: [{ Protocol: 'TCP', Port: '1', Action: 'ACCEPT' }] } }), 'InvalidParameterValue.Malformed');
       await refused(a, () => a.vpc.CreateSecurityGroupPolicies({ SecurityGroupId: id, SecurityGroupPolicySet: { Ingress: [{ Protocol: 'TCP', Port: '1', SecurityGroupId: 'sg-zzzzzzzz', Action: 'ACCEPT' }] } }), 'ResourceNotFound');
       await refused(a, () => a.vpc.CreateSecurityGroupPolicies({ SecurityGroupId: id, SecurityGroupPolicySet: { Ingress: [{ PolicyIndex: 9, Protocol: 'TCP', Port: '1', CidrBlock: '1.1.1.1', Action: 'ACCEPT' }] } }), 'InvalidParameterValue.Range');
-      await refused(a, () => a.vpc.CreateSecurityGroupPolicies({ SecurityGroupId: id, SecurityGroupPolicySet: {} }), 'InvalidParameter');
+      await refused(a, () => a.vpc.CreateSecurityGroupPolicies({ SecurityGroupId: id, SecurityGroupPolicySet: {} }), 'InvalidParameterValue.Empty');
+      await refused(a, () => a.vpc.CreateSecurityGroupPolicies({ SecurityGroupId: id, SecurityGroupPolicySet: { Ingress: [{ Protocol: 'TCP', Port: '9', CidrBlock: '1.1.1.1', Action: 'ACCEPT' }], Egress: [{ Protocol: 'TCP', Port: '9', CidrBlock: '1.1.1.1', Action: 'ACCEPT' }] } }), 'InvalidParameter.Coexist');
+      await refused(a, () => a.vpc.CreateSecurityGroupPolicies({ SecurityGroupId: id, SecurityGroupPolicySet: { Ingress: [{ Protocol: 'tcp', Port: '22', CidrBlock: '10.0.0.0/8', Action: 'accept' }] } }), 'UnsupportedOperation.DuplicatePolicy');
 
       // Replace one in place, then remove by index and by content.
       await a.vpc.ReplaceSecurityGroupPolicy({ SecurityGroupId: id, SecurityGroupPolicySet: { Ingress: [{ PolicyIndex: 2, Protocol: 'TCP', Port: '8080', CidrBlock: '10.1.0.0/16', Action: 'ACCEPT' }] } });
@@ -133,7 +135,7 @@ for (const kind of STORE_KINDS) {
 
       await refused(a, () => a.vpc.CreateNetworkInterface({ VpcId: net.vpcId, SubnetId: net.subnetId, NetworkInterfaceName: 'x', SecurityGroupIds: ['sg-zzzzzzzz'] }), 'ResourceNotFound');
       await refused(a, () => a.vpc.CreateNetworkInterface({ VpcId: net.vpcId, SubnetId: net.subnetId, NetworkInterfaceName: 'x', SecurityGroupIds: [foreign] }), 'ResourceNotFound', [b]);
-      await refused(a, () => a.vpc.CreateNetworkInterface({ VpcId: net.vpcId, SubnetId: net.subnetId, NetworkInterfaceName: 'x', SecurityGroupIds: [g1, ...more] }), 'InvalidParameterValue.LimitExceeded');
+      await refused(a, () => a.vpc.CreateNetworkInterface({ VpcId: net.vpcId, SubnetId: net.subnetId, NetworkInterfaceName: 'x', SecurityGroupIds: [g1, ...more] }), 'LimitExceeded');
       await refused(a, () => a.vpc.ModifyNetworkInterfaceAttribute({ NetworkInterfaceId: eni, SecurityGroupIds: [g1, g1] }), 'InvalidParameterValue.DuplicatePara');
       await refused(a, () => a.vpc.ModifyNetworkInterfaceAttribute({ NetworkInterfaceId: eni, SecurityGroupIds: [foreign] }), 'ResourceNotFound', [b]);
 

@@ -221,6 +221,40 @@ export interface JdVpcClient {
   describeElasticIps: Reply<JdListOpts, { elasticIps: JdElasticIp[]; totalCount: number }>;
   describeElasticIp: Reply<{ elasticIpId: string }, { elasticIp: JdElasticIp }>;
   deleteElasticIp: Ack<{ elasticIpId: string }>;
+  createNetworkSecurityGroup: Reply<{ vpcId: string; networkSecurityGroupName: string; description?: string }, { networkSecurityGroupId: string }>;
+  describeNetworkSecurityGroups: Reply<JdListOpts, { networkSecurityGroups: JdSecurityGroup[]; totalCount: number }>;
+  describeNetworkSecurityGroup: Reply<{ networkSecurityGroupId: string }, { networkSecurityGroup: JdSecurityGroup }>;
+  modifyNetworkSecurityGroup: Ack<{ networkSecurityGroupId: string; networkSecurityGroupName?: string; description?: string }>;
+  deleteNetworkSecurityGroup: Ack<{ networkSecurityGroupId: string }>;
+  addNetworkSecurityGroupRules: Ack<{ networkSecurityGroupId: string; networkSecurityGroupRuleSpecs: JdRuleSpec[] }>;
+  removeNetworkSecurityGroupRules: Ack<{ networkSecurityGroupId: string; ruleIds: string[] }>;
+  modifyNetworkSecurityGroupRules: Ack<{ networkSecurityGroupId: string; modifySecurityGroupRuleSpecs: Array<Partial<JdRuleSpec> & { ruleId: string }> }>;
+}
+
+export interface JdRuleSpec {
+  protocol: number;
+  direction: number;
+  addressPrefix: string;
+  fromPort?: number;
+  toPort?: number;
+  description?: string;
+}
+
+export interface JdSecurityGroupRule extends Required<JdRuleSpec> {
+  ruleId: string;
+  ipVersion: number;
+  createdTime: string;
+}
+
+export interface JdSecurityGroup {
+  networkSecurityGroupId: string;
+  networkSecurityGroupName: string;
+  description: string;
+  vpcId: string;
+  securityGroupRules: JdSecurityGroupRule[];
+  createdTime: string;
+  networkSecurityGroupType: string;
+  networkInterfaceIds: string[];
 }
 
 export interface JdClients {

@@ -18,7 +18,7 @@ export async function createEni(c: JdClients, subnetId: string, extra: Partial<J
 export async function createInstancesNoWait(
   c: JdClients,
   subnetId: string,
-  opts: { az?: string; instanceType?: string; name?: string; count?: number; primaryIpAddress?: string } = {},
+  opts: { az?: string; instanceType?: string; name?: string; count?: number; primaryIpAddress?: string; securityGroups?: string[] } = {},
 ): Promise<string[]> {
   const res = await c.vm.createInstances({
     instanceSpec: {
@@ -26,7 +26,9 @@ export async function createInstancesNoWait(
       instanceType: opts.instanceType ?? 'g.n2.xlarge',
       imageId: 'img-eniplane01',
       name: opts.name ?? 'jd-instance',
-      primaryNetworkInterface: { networkInterface: { subnetId, ...(opts.primaryIpAddress ? { primaryIpAddress: opts.primaryIpAddress } : {}) } },
+      primaryNetworkInterface: {
+        networkInterface: { subnetId, ...(opts.primaryIpAddress ? { primaryIpAddress: opts.primaryIpAddress } : {}), ...(opts.securityGroups ? { securityGroups: opts.securityGroups } : {}) },
+      },
     },
     maxCount: opts.count ?? 1,
   });

@@ -97,6 +97,7 @@ const subnet: Subnet = {
   isDefault: false,
   routeTableId: 'rtb-1',
   networkAclId: '',
+  enableBroadcast: false,
   tags: [],
   createdAt: 0,
 };

@@ -1,13 +1,14 @@
 /** Every JD Cloud operation eniplane serves, and the router from method and path to one of them. */
 import type { JdActionDef } from '../action.ts';
 import { vmOps } from './vm.ts';
+import { securityGroupOps } from './securityGroup.ts';
 import { vpcOps } from './vpc.ts';
 
 /**
  * vm and vpc share operation names (associateElasticIp is on both), so the two maps are kept apart:
  * a merged object would let the vpc entry silently replace the vm one.
  */
-const serviceOps: Array<[string, JdActionDef]> = [...Object.entries(vmOps), ...Object.entries(vpcOps)];
+const serviceOps: Array<[string, JdActionDef]> = [...Object.entries(vmOps), ...Object.entries(vpcOps), ...Object.entries(securityGroupOps)];
 
 interface Route {
   op: string;

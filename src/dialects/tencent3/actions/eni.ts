@@ -136,6 +136,34 @@ export const eniActions = {
       return {};
     },
   }),
+  ModifyPrivateIpAddressesAttribute: action({
+    product: 'vpc',
+    rate: RATE.default,
+    params: t.obj({ NetworkInterfaceId: t.id('eni'), PrivateIpAddresses: t.list(ipSpec(), 10) }),
+    async run({ core, scope }, p) {
+      await core.describeIps(scope, p.NetworkInterfaceId, p.PrivateIpAddresses.map((i) => ({ address: i.PrivateIpAddress, description: i.Description ?? '' })));
+      return {};
+    },
+  }),
+  // Primary ENIs take their groups from their instance: these two refuse them (docs).
+  AssociateNetworkInterfaceSecurityGroups: action({
+    product: 'vpc',
+    rate: RATE.default,
+    params: t.obj({ NetworkInterfaceIds: t.list(t.id('eni'), 100), SecurityGroupIds: t.list(t.str(), 100) }),
+    async run({ core, scope }, p) {
+      await core.regroupEnis(scope, p.NetworkInterfaceIds, { add: p.SecurityGroupIds });
+      return {};
+    },
+  }),
+  DisassociateNetworkInterfaceSecurityGroups: action({
+    product: 'vpc',
+    rate: RATE.default,
+    params: t.obj({ NetworkInterfaceIds: t.list(t.id('eni'), 100), SecurityGroupIds: t.list(t.str(), 100) }),
+    async run({ core, scope }, p) {
+      await core.regroupEnis(scope, p.NetworkInterfaceIds, { remove: p.SecurityGroupIds });
+      return {};
+    },
+  }),
   AttachNetworkInterface: action({
     product: 'vpc',
     rate: RATE.fast,

@@ -3,7 +3,7 @@
  * direction's list (PolicyIndex); the rules' version (SecurityGroupPolicySet.Version) guards edits.
  */
 import type { RuleDirection } from '../../../core/model.ts';
-import type { RuleSpec, RuleSpecs } from '../../../core/ops/securityGroups.ts';
+import type { RuleSpec, RuleSpecs } from '../../../core/model.ts';
 import { action, page, RATE } from '../action.ts';
 import { t } from '../codec.ts';
 import { filterSecurityGroups } from '../filters.ts';
@@ -74,7 +74,8 @@ function versionOf(set: PolicySet | undefined): number | undefined {
 /** The one direction a call may change; Tencent edits one direction per call. */
 function oneDirection(set: PolicySet): RuleDirection {
   const dirs = (['Ingress', 'Egress'] as const).filter((k) => set[k]?.length);
-  if (dirs.length !== 1) throw new TcError('InvalidParameter', 'Exactly one of SecurityGroupPolicySet.Ingress and SecurityGroupPolicySet.Egress must be given.');
+  if (dirs.length > 1) throw new TcError('InvalidParameter.Coexist', 'SecurityGroupPolicySet.Ingress and SecurityGroupPolicySet.Egress cannot be given together.');
+  if (!dirs.length) throw new TcError('InvalidParameterValue.Empty', 'SecurityGroupPolicySet must hold Ingress or Egress policies.');
   return dirs[0] === 'Ingress' ? 'ingress' : 'egress';
 }
 
@@ -192,9 +193,11 @@ export const securityGroupActions = {
     params: t.obj({ SecurityGroupId: sgId(), SecurityGroupPolicySet: policySet(), SortPolicys: t.bool().optional() }),
     async run({ core, scope }, p) {
       const set = p.SecurityGroupPolicySet;
-      // Both lists empty clears every rule; otherwise the directions given replace theirs.
-      const clear = !set.Ingress?.length && !set.Egress?.length;
-      await core.replaceSecurityGroupRules(scope, p.SecurityGroupId, { rules: clear ? { ingress: [], egress: [] } : specsOf(set), version: versionOf(set) });
+      // Version "0", or no policy at all, clears every rule; otherwise the directions given replace
+      // theirs and one left out stays. Modify checks no version (its docs list no VersionMismatch,
+      // and Terraform sends the next one).
+      const clear = set.Version === '0' || (!set.Ingress?.length && !set.Egress?.length);
+      await core.replaceSecurityGroupRules(scope, p.SecurityGroupId, { rules: clear ? { ingress: [], egress: [] } : specsOf(set) });
       return {};
     },
   }),
@@ -207,7 +210,8 @@ export const securityGroupActions = {
       const direction = oneDirection(set);
       const list = (direction === 'ingress' ? set.Ingress : set.Egress)!;
       if (list.length !== 1 || list[0]!.PolicyIndex === undefined) throw new TcError('InvalidParameter', 'Give exactly one policy, with its PolicyIndex.');
-      await core.replaceSecurityGroupRule(scope, p.SecurityGroupId, { at: { direction, index: list[0]!.PolicyIndex }, rule: ruleOf(list[0]!), version: versionOf(set) });
+      const edits = [{ at: { direction, index: list[0]!.PolicyIndex }, rule: ruleOf(list[0]!) }];
+      await core.replaceSecurityGroupRule(scope, p.SecurityGroupId, { edits, version: versionOf(set) });
       return {};
     },
   }),

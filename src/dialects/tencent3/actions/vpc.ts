@@ -1,12 +1,19 @@
 /** VPC and subnet actions (spec §4.1–4.6). */
 import { action, page, RATE } from '../action.ts';
 import { t } from '../codec.ts';
-import { filterSubnets, filterVpcs } from '../filters.ts';
-import { subnetShape, vpcShape } from '../shapes.ts';
+import { filterRouteTables, filterSubnets, filterVpcs } from '../filters.ts';
+import { routeTableShape, subnetShape, vpcShape } from '../shapes.ts';
 import { TcError } from '../tcError.ts';
 import { checkPaging, fromTags } from './common.ts';
 
 const ignore = () => t.str().optional();
+
+/** Booleans these actions take as the strings "true" and "false" (EnableMulticast, EnableBroadcast). */
+function boolText(v: string, name: string): boolean {
+  const l = v.trim().toLowerCase();
+  if (l !== 'true' && l !== 'false') throw new TcError('InvalidParameterValue', `The value of \`${name}\` must be "true" or "false", not \`${v}\`.`);
+  return l === 'true';
+}
 
 export const vpcActions = {
   CreateVpc: action({
@@ -108,6 +115,79 @@ export const vpcActions = {
     async run({ core, scope }, p) {
       await core.deleteSubnet(scope, p.SubnetId);
       return {};
+    },
+  }),
+  ModifyVpcAttribute: action({
+    product: 'vpc',
+    rate: RATE.default,
+    params: t.obj({
+      VpcId: t.id('vpc'),
+      VpcName: t.str().optional(),
+      EnableMulticast: t.str().optional(),
+      DnsServers: t.list(t.str()).optional(),
+      DomainName: t.str().optional(),
+      EnableRouteVpcPublish: t.bool().optional(),
+      EnableCdcPublish: t.bool().optional(),
+      EnableRouteVpcPublishIpv6: t.bool().optional(),
+    }),
+    async run({ core, scope }, p) {
+      const multicast = p.EnableMulticast === undefined ? undefined : boolText(p.EnableMulticast, 'EnableMulticast');
+      await core.modifyVpc(scope, p.VpcId, { name: p.VpcName, enableMulticast: multicast, dnsServers: p.DnsServers, domainName: p.DomainName });
+      return {};
+    },
+  }),
+  ModifySubnetAttribute: action({
+    product: 'vpc',
+    rate: RATE.default,
+    params: t.obj({ SubnetId: t.id('subnet'), SubnetName: t.str().optional(), EnableBroadcast: t.str().optional() }),
+    async run({ core, scope }, p) {
+      const broadcast = p.EnableBroadcast === undefined ? undefined : boolText(p.EnableBroadcast, 'EnableBroadcast');
+      await core.modifySubnet(scope, p.SubnetId, { name: p.SubnetName, enableBroadcast: broadcast });
+      return {};
+    },
+  }),
+  DescribeRouteTables: action({
+    product: 'vpc',
+    rate: RATE.default,
+    params: t.obj({
+      RouteTableIds: t.list(t.str(), 100).optional(),
+      Filters: t.list(t.filter()).optional(),
+      Offset: t.str().optional(),
+      Limit: t.str().optional(),
+      NeedRouterInfo: t.bool().optional(),
+    }),
+    async run({ core, scope }, p) {
+      const { offset, limit } = checkPaging(p.Offset, p.Limit);
+      if (p.RouteTableIds?.length && p.Filters?.length) throw new TcError('InvalidParameter.Coexist', 'RouteTableIds and Filters cannot be given together.');
+      let tables = await core.listRouteTables(scope);
+      if (p.RouteTableIds?.length) tables = tables.filter((r) => p.RouteTableIds!.includes(r.id));
+      tables = filterRouteTables(tables, p.Filters ?? []);
+      return { TotalCount: tables.length, RouteTableSet: page(tables, offset, limit).map(routeTableShape) };
+    },
+  }),
+  DescribeUsedIpAddress: action({
+    product: 'vpc',
+    rate: RATE.default,
+    params: t.obj({
+      VpcId: t.id('vpc'),
+      SubnetId: t.id('subnet').optional(),
+      IpAddresses: t.list(t.str(), 100).optional(),
+      Filters: t.list(t.filter()).optional(),
+      Offset: t.uint().optional(),
+      Limit: t.uint().optional(),
+    }),
+    async run({ core, scope }, p) {
+      const { offset, limit } = checkPaging(p.Offset, p.Limit);
+      if (p.IpAddresses?.length && p.Filters?.length) throw new TcError('InvalidParameter.Coexist', 'IpAddresses and Filters cannot be given together.');
+      if (p.Filters?.length) throw new TcError('UnsupportedOperation', 'Filters of DescribeUsedIpAddress are not supported; name the addresses.');
+      const subnets = p.SubnetId ? [p.SubnetId] : (await core.listSubnets(scope, p.VpcId)).map((x) => x.id);
+      if (!(await core.listVpcs(scope)).some((v) => v.id === p.VpcId)) throw new TcError('ResourceNotFound', `The resource \`${p.VpcId}\` does not exist.`);
+      const used = [];
+      for (const subnetId of subnets) for (const h of await core.addressHolders(scope, p.VpcId, subnetId, p.IpAddresses ?? [])) used.push({ subnetId, ...h });
+      return {
+        TotalCount: used.length,
+        IpAddressStates: page(used, offset, limit).map((u) => ({ VpcId: p.VpcId, SubnetId: u.subnetId, IpAddress: u.address, ResourceType: 'ENI', ResourceId: u.eniId })),
+      };
     },
   }),
 };

@@ -177,7 +177,7 @@ test('ENI: unknown filter names fail with InvalidParameter.FilterInvalidKey, eve
 
 const vpc = (o: Partial<Vpc> & Pick<Vpc, 'id'>): Vpc => ({
   accountId: 'acc-1', region: 'ap-guangzhou', name: '', cidr: '10.0.0.0/16', isDefault: false,
-  enableMulticast: false, dnsServers: [], domainName: '', tags: [], createdAt: T0, ...o,
+  enableMulticast: false, dnsServers: [], domainName: '', routeTableId: 'rtb-00000001', tags: [], createdAt: T0, ...o,
 });
 const VPCS = [
   vpc({ id: 'vpc-aaaa0001', name: 'Default-VPC', isDefault: true, cidr: '172.16.0.0/16' }),
@@ -214,7 +214,7 @@ test('VPC: AND/OR and unknown names', () => {
 
 const subnet = (o: Partial<SubnetView> & Pick<SubnetView, 'id'>): SubnetView => ({
   accountId: 'acc-1', region: 'ap-guangzhou', vpcId: 'vpc-aaaa0001', name: '', cidr: '10.0.1.0/24',
-  zone: 'ap-guangzhou-3', isDefault: false, routeTableId: 'rtb-aaaa0001', networkAclId: '', tags: [],
+  zone: 'ap-guangzhou-3', isDefault: false, routeTableId: 'rtb-aaaa0001', networkAclId: '', enableBroadcast: false, tags: [],
   createdAt: T0, availableIpCount: 253, totalIpCount: 256, ...o,
 });
 const SUBNETS = [

@@ -132,7 +132,7 @@ test('vpcShape: every §6.3 field', () => {
   const v: Vpc = {
     id: 'vpc-aaaa0001', accountId: 'acc-1', region: 'ap-guangzhou', name: 'main', cidr: '10.0.0.0/16',
     isDefault: true, enableMulticast: false, dnsServers: ['183.60.82.98', '183.60.83.1'], domainName: 'local',
-    tags: [{ key: 'k', value: 'v' }], createdAt: T0,
+    routeTableId: 'rtb-aaaa0001', tags: [{ key: 'k', value: 'v' }], createdAt: T0,
   };
   assert.deepEqual(vpcShape(v), {
     VpcName: 'main', VpcId: 'vpc-aaaa0001', CidrBlock: '10.0.0.0/16', IsDefault: true, EnableMulticast: false,
@@ -146,11 +146,11 @@ test('subnetShape: every §6.4 field', () => {
   const s: SubnetView = {
     id: 'subnet-aaaa0001', accountId: 'acc-1', region: 'ap-guangzhou', vpcId: 'vpc-aaaa0001', name: 'a',
     cidr: '10.0.1.0/24', zone: 'ap-guangzhou-3', isDefault: false, routeTableId: 'rtb-aaaa0001',
-    networkAclId: 'acl-aaaa0001', tags: [], createdAt: T1, availableIpCount: 250, totalIpCount: 256,
+    networkAclId: 'acl-aaaa0001', enableBroadcast: true, tags: [], createdAt: T1, availableIpCount: 250, totalIpCount: 256,
   };
   assert.deepEqual(subnetShape(s), {
     VpcId: 'vpc-aaaa0001', SubnetId: 'subnet-aaaa0001', SubnetName: 'a', CidrBlock: '10.0.1.0/24',
-    IsDefault: false, EnableBroadcast: false, Zone: 'ap-guangzhou-3', RouteTableId: 'rtb-aaaa0001',
+    IsDefault: false, EnableBroadcast: true, Zone: 'ap-guangzhou-3', RouteTableId: 'rtb-aaaa0001',
     CreatedTime: '2026-01-02 00:30:05', AvailableIpAddressCount: 250, Ipv6CidrBlock: '',
     NetworkAclId: 'acl-aaaa0001', IsRemoteVpcSnat: false, TotalIpAddressCount: 256, TagSet: [], CdcId: '',
     IsCdcSubnet: 0,
