@@ -7,7 +7,7 @@ import type { CoreContext } from './context.ts';
 import { keyAndAccount } from './ops/accounts.ts';
 import { associateEip, associateEipToInstance, createEips, deleteEip, disassociateEip, listEips } from './ops/eips.ts';
 import { assignIps, attachEni, createEni, deleteEni, describeIps, detachEni, eniLimits, listEnis, migrateEni, migrateIp, modifyEni, pageEnis, regroupEnis, setAutoDelete, unassignIps } from './ops/enis.ts';
-import { changePower, listInstances, runInstances } from './ops/instances.ts';
+import { changePower, listInstances, modifyInstances, runInstances } from './ops/instances.ts';
 import { addressHolders, createSubnet, createSubnets, createVpc, deleteSubnet, deleteVpc, listRouteTables, listSubnets, listVpcs, modifySubnet, modifyVpc } from './ops/network.ts';
 import {
   addSecurityGroupRules,
@@ -22,6 +22,7 @@ import {
   securityGroupUse,
 } from './ops/securityGroups.ts';
 import { getTask } from './ops/tasks.ts';
+import { changeTags, listTags, taggedResources } from './ops/tags.ts';
 
 /** `op` with its context filled in (a bound function: no rest/spread on every call). */
 function bind<A extends unknown[], R>(ctx: CoreContext, op: (ctx: CoreContext, ...args: A) => R): (...args: A) => R {
@@ -48,6 +49,7 @@ export function coreApi(ctx: CoreContext) {
     runInstances: bind(ctx, runInstances),
     changePower: bind(ctx, changePower),
     listInstances: bind(ctx, listInstances),
+    modifyInstances: bind(ctx, modifyInstances),
     createEni: bind(ctx, createEni),
     deleteEni: bind(ctx, deleteEni),
     modifyEni: bind(ctx, modifyEni),
@@ -80,6 +82,9 @@ export function coreApi(ctx: CoreContext) {
     replaceSecurityGroupRules: bind(ctx, replaceSecurityGroupRules),
     replaceSecurityGroupRule: bind(ctx, replaceSecurityGroupRule),
     getTask: bind(ctx, getTask),
+    listTags: bind(ctx, listTags),
+    taggedResources: bind(ctx, taggedResources),
+    changeTags: bind(ctx, changeTags),
   };
 }
 

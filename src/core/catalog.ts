@@ -76,6 +76,8 @@ export interface ProviderPolicy {
     /** Groups one ENI or one instance may be in. */
     perResource: number;
   };
+  /** How many tags a resource may carry and how long their keys and values may be (characters). */
+  tags: { perResource: number; keyMax: number; valueMax: number; reservedKeyPrefixes: readonly string[] };
   /** Names the cloud gives when a caller gives none, and how a batch of instances is numbered. */
   naming: {
     /** An instance created without a name. */
@@ -104,11 +106,26 @@ export interface ProviderPolicy {
   eniCreateAsync: boolean;
 }
 
+/** A public image instances may be launched from (DescribeImages). */
+export interface ImageInfo {
+  id: string;
+  name: string;
+  osName: string;
+  platform: string;
+  architecture: string;
+  /** GiB. */
+  sizeGb: number;
+  /** ISO 8601, UTC. */
+  createdAt: string;
+}
+
 export interface ProviderCatalog {
   policy: ProviderPolicy;
   regions: RegionInfo[];
   instanceTypes: InstanceTypeInfo[];
   defaultInstanceType: string;
+  /** Public images. An image id not listed is still accepted by RunInstances (tests name their own). */
+  images: ImageInfo[];
 }
 
 export interface Catalog {
@@ -233,6 +250,9 @@ export const builtinCatalog: Catalog = deepFreeze({
         prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg', securityGroupRule: 'sgr' },
         // RunInstances without InstanceName names it 未命名; several at once get 1…n appended (CVM docs).
         naming: { instance: '未命名', batchSeparator: '', primaryEni: 'Primary ENI' },
+        // Tag docs (651/13354): 50 per resource, keys 1–127 and values up to 255 characters, no key
+        // under qcs:, project or 项目.
+        tags: { perResource: 50, keyMax: 127, valueMax: 255, reservedKeyPrefixes: ['qcs:', 'project', '项目'] },
         // Tencent's documented defaults: 50 groups per region, 100 rules in each direction, 5 groups per
         // CVM (5 per ENI is inferred from the same limit).
         securityGroups: { vpcBound: false, quota: 50, rules: 100, rulesCountedPer: 'direction', perResource: 5 },
@@ -253,6 +273,12 @@ export const builtinCatalog: Catalog = deepFreeze({
       ],
       instanceTypes: tencentTypes(),
       defaultInstanceType: 'S5.MEDIUM4',
+      images: [
+        { id: 'img-pi0ii46r', name: 'TencentOS Server 3.1 (TK4)', osName: 'TencentOS Server 3.1 (TK4)', platform: 'TencentOS', architecture: 'x86_64', sizeGb: 20, createdAt: '2023-03-01T00:00:00+00:00' },
+        { id: 'img-487zeit5', name: 'Ubuntu Server 22.04 LTS 64位', osName: 'Ubuntu Server 22.04 LTS 64bit', platform: 'Ubuntu', architecture: 'x86_64', sizeGb: 20, createdAt: '2022-06-01T00:00:00+00:00' },
+        { id: 'img-l8og963d', name: 'CentOS 7.9 64位', osName: 'CentOS 7.9 64bit', platform: 'CentOS', architecture: 'x86_64', sizeGb: 20, createdAt: '2021-03-01T00:00:00+00:00' },
+        { id: 'img-eb30mz89', name: 'OpenCloudOS Server 9', osName: 'OpenCloudOS Server 9', platform: 'OpenCloudOS', architecture: 'x86_64', sizeGb: 20, createdAt: '2023-09-01T00:00:00+00:00' },
+      ],
     },
     jdcloud: {
       policy: {
@@ -275,6 +301,8 @@ export const builtinCatalog: Catalog = deepFreeze({
         // instanceSpec.name is required, so `instance` is never used. Unconfirmed: how JD numbers a
         // batch (maxCount > 1); we append 1…n as Tencent does, with no separator.
         naming: { instance: 'instance', batchSeparator: '', primaryEni: 'Primary ENI' },
+        // Unconfirmed for JD Cloud: we apply Tencent's numbers and reserve JD's own prefix.
+        tags: { perResource: 50, keyMax: 127, valueMax: 255, reservedKeyPrefixes: ['jrn:', 'jdc-'] },
         // JD Cloud (VPC restrictions page): groups belong to a VPC, 50 per VPC, 100 rules per group in
         // both directions together, 5 groups per ENI or instance.
         securityGroups: { vpcBound: true, quota: 50, rules: 100, rulesCountedPer: 'group', perResource: 5 },
@@ -294,6 +322,10 @@ export const builtinCatalog: Catalog = deepFreeze({
       ],
       instanceTypes: jdTypes(),
       defaultInstanceType: 'g.n2.medium',
+      images: [
+        { id: 'img-m5s0ha5x6p', name: 'CentOS 7.9 64位', osName: 'CentOS 7.9 64bit', platform: 'CentOS', architecture: 'x86_64', sizeGb: 40, createdAt: '2021-03-01T00:00:00Z' },
+        { id: 'img-h6zvw8uqhk', name: 'Ubuntu 22.04 64位', osName: 'Ubuntu 22.04 64bit', platform: 'Ubuntu', architecture: 'x86_64', sizeGb: 40, createdAt: '2022-06-01T00:00:00Z' },
+      ],
     },
   },
 });

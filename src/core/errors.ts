@@ -30,7 +30,7 @@ export interface DomainErrorData {
    */
   InvalidValue: {
     field: Field;
-    reason: 'malformed' | 'tooLong' | 'tooShort' | 'range' | 'duplicate' | 'empty' | 'limitExceeded';
+    reason: 'malformed' | 'tooLong' | 'tooShort' | 'range' | 'duplicate' | 'empty' | 'limitExceeded' | 'reserved';
     value?: unknown;
     limit?: number;
     unit?: 'bytes' | 'chars';

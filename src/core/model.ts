@@ -11,6 +11,27 @@ export interface Tag {
   value: string;
 }
 
+/** The resources that carry tags. */
+export type TaggableKind = 'vpc' | 'subnet' | 'eni' | 'securityGroup' | 'instance';
+
+export interface TagRef {
+  kind: TaggableKind;
+  id: string;
+}
+
+export interface Tagged {
+  ref: TagRef;
+  tags: Tag[];
+}
+
+export interface TagChange {
+  ref: TagRef;
+  /** Keys set to these values (a new key is added at the end; an existing one keeps its place). */
+  set?: readonly Tag[];
+  /** Keys removed; a key the resource does not have is no error. */
+  remove?: readonly string[];
+}
+
 export interface Account {
   id: string;
   provider: Provider;

@@ -2,9 +2,9 @@
  * Every precondition of every operation, one function each. Operations call these and nothing else
  * decides whether a change is allowed, so no path can skip a rule (the moto lesson).
  */
-import type { InstanceTypeInfo, TextField, TextRule } from './catalog.ts';
+import type { InstanceTypeInfo, ProviderPolicy, TextField, TextRule } from './catalog.ts';
 import { fail, type Field } from './errors.ts';
-import type { AttachType, ElasticIp, Eni, Instance, Subnet } from './model.ts';
+import type { AttachType, ElasticIp, Eni, Instance, Subnet, Tag } from './model.ts';
 import type { Repo } from './ports/repo.ts';
 
 /** Invariant 3: the primary ENI is created and destroyed with its instance, never moved alone. */
@@ -108,5 +108,27 @@ export function requireText(field: TextField, value: string | undefined, rule: T
     let re = charsets.get(rule.charset);
     if (!re) charsets.set(rule.charset, (re = new RegExp(`^[${rule.charset}]*$`, 'u')));
     if (!re.test(value)) fail('InvalidValue', { field, reason: 'malformed', value });
+  }
+}
+
+/** Letters, digits, Chinese, inner spaces and + - = . _ : / @ ( ) [ ] , ; > < 【 】 (Tencent's tag docs). */
+const TAG_CHARS = /^[\p{L}\p{N} +\-=._:/@()[\],;><【】]*$/u;
+
+/**
+ * A resource's whole tag list: keys unique and not reserved, keys 1–keyMax and values up to
+ * valueMax characters of the allowed set, no space at either end, at most perResource tags.
+ */
+export function requireTags(rule: ProviderPolicy['tags'], tags: readonly Tag[]): void {
+  if (tags.length > rule.perResource) fail('InvalidValue', { field: 'tags', reason: 'limitExceeded', limit: rule.perResource });
+  const keys = new Set<string>();
+  for (const t of tags) {
+    if (t.key === '') fail('InvalidValue', { field: 'tag.key', reason: 'empty' });
+    if ([...t.key].length > rule.keyMax) fail('InvalidValue', { field: 'tag.key', reason: 'tooLong', value: t.key, limit: rule.keyMax, unit: 'chars' });
+    if (!TAG_CHARS.test(t.key) || t.key.trim() !== t.key) fail('InvalidValue', { field: 'tag.key', reason: 'malformed', value: t.key });
+    if (rule.reservedKeyPrefixes.some((p) => t.key.toLowerCase().startsWith(p))) fail('InvalidValue', { field: 'tag.key', reason: 'reserved', value: t.key });
+    if ([...t.value].length > rule.valueMax) fail('InvalidValue', { field: 'tag.value', reason: 'tooLong', value: t.value, limit: rule.valueMax, unit: 'chars' });
+    if (!TAG_CHARS.test(t.value) || t.value.trim() !== t.value) fail('InvalidValue', { field: 'tag.value', reason: 'malformed', value: t.value });
+    if (keys.has(t.key)) fail('InvalidValue', { field: 'tags', reason: 'duplicate', value: t.key });
+    keys.add(t.key);
   }
 }

@@ -18,6 +18,7 @@ import {
   requireSameVpc,
   requireSameZone,
   requireSecondary,
+  requireTags,
   requireSubnetInVpc,
   requireUnattached,
   requireEipZone,
@@ -57,6 +58,7 @@ function requireEniTexts(core: CoreContext, scope: Scope, input: { name?: string
 
 export async function createEni(core: CoreContext, scope: Scope, input: CreateEniInput, meta: RequestMeta): Promise<AcceptedEni & { replayed: boolean }> {
   requireEniTexts(core, scope, input);
+  requireTags(policyOf(core, scope.provider).tags, input.tags ?? []);
   const addresses = input.addresses ?? [];
   if (addresses.length > core.limits.ipsPerCall) fail('InvalidValue', { field: 'eni.addresses', reason: 'limitExceeded' });
   if (addresses.filter((a) => a.primary).length > 1) fail('InvalidValue', { field: 'eni.addresses.primary', reason: 'duplicate' });

@@ -6,7 +6,7 @@ import { once } from '../idempotency.ts';
 import type { Eni, Instance, PowerPayload, Scope, Tag } from '../model.ts';
 import type { Repo } from '../ports/repo.ts';
 import { allocateAddresses } from '../addresses.ts';
-import { requireIdle, requireInstanceState, requireSubnetInVpc, requireText } from '../rules.ts';
+import { requireIdle, requireInstanceState, requireSubnetInVpc, requireTags, requireText } from '../rules.ts';
 import { accept } from './accept.ts';
 import { setInstances, settle, withEni, type Transition, type Transitions } from '../transitions/kit.ts';
 import { uniqueMac } from './enis.ts';
@@ -36,6 +36,7 @@ export async function runInstances(core: CoreContext, scope: Scope, input: RunIn
   const zone = findZone(core.catalog, scope.provider, input.zone);
   if (!zone || zone.region.region !== scope.region) fail('NotFound', { resource: 'zone', id: input.zone });
   requireText('instance.name', input.name, policy.text['instance.name']);
+  requireTags(policy.tags, input.tags ?? []);
   if (input.privateIps && input.privateIps.length !== input.count) {
     fail('InvalidValue', { field: 'instance.addresses', reason: 'range' });
   }
@@ -231,3 +232,21 @@ export const instanceTransitions: Transitions<'instance.run' | 'instance.start' 
   'instance.stop': power('STOPPED'),
   'instance.terminate': terminated,
 };
+
+/**
+ * Renames instances or replaces their security groups (which are their primary ENIs' groups), all
+ * of them in one transaction.
+ */
+export async function modifyInstances(core: CoreContext, scope: Scope, instanceIds: readonly string[], input: { name?: string; securityGroupIds?: readonly string[] }): Promise<void> {
+  const policy = policyOf(core, scope.provider);
+  requireText('instance.name', input.name, policy.text['instance.name']);
+  await core.store.write(async (tx) => {
+    await tx.lock({ instances: [...instanceIds] });
+    for (const id of instanceIds) {
+      const instance = (await tx.getInstance(scope, id)) ?? fail('NotFound', { resource: 'instance', id });
+      const groups = input.securityGroupIds && (await requireSecurityGroups(core, tx, scope, input.securityGroupIds, { resource: 'instance', vpcId: instance.vpcId }));
+      await tx.updateInstance({ ...instance, name: input.name ?? instance.name, securityGroupIds: groups ?? instance.securityGroupIds });
+      if (groups) for (const e of await tx.listEnis(scope, { instanceId: id })) if (e.primary) await tx.updateEni({ ...e, securityGroupIds: [...groups] });
+    }
+  });
+}

@@ -4,7 +4,7 @@ import { fail } from '../errors.ts';
 import { findZone } from '../catalog.ts';
 import { cidrSize, cidrsOverlap, cidrWithin, isAllowedVpcCidr, parseCidr } from '../ipam.ts';
 import type { RouteTableView, Scope, Subnet, SubnetView, Tag, Vpc } from '../model.ts';
-import { requireText } from '../rules.ts';
+import { requireTags, requireText } from '../rules.ts';
 import { newId, policyOf } from '../naming.ts';
 import { freeAddressCount } from '../addresses.ts';
 import type { Repo } from '../ports/repo.ts';
@@ -25,6 +25,7 @@ const DEFAULT_DNS = ['183.60.82.98', '183.60.83.1'];
 
 export async function createVpc(core: CoreContext, scope: Scope, input: CreateVpcInput, _meta: RequestMeta): Promise<Vpc & { subnets: SubnetView[] }> {
   requireText('vpc.name', input.name, policyOf(core, scope.provider).text['vpc.name']);
+  requireTags(policyOf(core, scope.provider).tags, input.tags ?? []);
   // JD Cloud VPCs may have no CIDR block at all: then only their subnets' blocks are checked.
   const noCidr = input.cidr === '' && policyOf(core, scope.provider).vpcCidrOptional;
   const cidr = noCidr ? undefined : parseCidr(input.cidr);
@@ -82,6 +83,7 @@ export async function createSubnet(core: CoreContext, scope: Scope, input: Creat
 
 /** Several subnets of one VPC at once: all are created or none is. */
 export async function createSubnets(core: CoreContext, scope: Scope, vpcId: string, specs: SubnetSpec[], _meta: RequestMeta): Promise<SubnetView[]> {
+  for (const spec of specs) requireTags(policyOf(core, scope.provider).tags, spec.tags ?? []);
   return core.store.write(async (tx) => {
     const vpc = await tx.getVpc(scope, vpcId);
     if (!vpc) fail('NotFound', { resource: 'vpc', id: vpcId });

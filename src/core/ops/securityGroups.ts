@@ -9,7 +9,7 @@ import { parseCidr, parseIpv4 } from '../ipam.ts';
 import type { RuleDirection, RuleSpec, RuleSpecs, Scope, SecurityGroup, SecurityGroupRule, Tag } from '../model.ts';
 import { newId, policyOf } from '../naming.ts';
 import type { Repo } from '../ports/repo.ts';
-import { requireText } from '../rules.ts';
+import { requireTags, requireText } from '../rules.ts';
 
 export interface CreateSecurityGroupInput {
   name: string;
@@ -118,6 +118,7 @@ export async function createSecurityGroup(core: CoreContext, scope: Scope, input
   const policy = policyOf(core, scope.provider);
   requireText('securityGroup.name', input.name, policy.text['securityGroup.name']);
   requireText('securityGroup.description', input.description, policy.text['securityGroup.description']);
+  requireTags(policy.tags, input.tags ?? []);
   const now = core.clock.now();
   const rules = normalizeAll(core, scope, input.rules, now);
   return core.store.write(async (tx) => {

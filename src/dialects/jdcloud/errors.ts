@@ -63,6 +63,8 @@ function invalidReason(d: DomainErrorData['InvalidValue']): string {
       return 'must not be empty';
     case 'limitExceeded':
       return 'has too many values';
+    case 'reserved':
+      return 'uses a reserved prefix';
   }
 }
 

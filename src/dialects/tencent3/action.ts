@@ -21,8 +21,10 @@ export interface ActionDef<S extends z.ZodType = z.ZodType> {
   product: Product;
   /** Requests per second per account (spec §8.5). */
   rate: number;
-  /** False only for actions that do not act on a region (DescribeRegions). */
+  /** False only for actions that do not act on a region (DescribeRegions, the tag service). */
   regional?: boolean;
+  /** The product's API version; default 2017-03-12 (vpc, cvm, cbs). The tag service is 2018-08-13. */
+  version?: string;
   params: S;
   /** The answer's fields; `RequestId` may be set to answer an idempotent replay with the original id. */
   run(ctx: ActionContext, p: z.infer<S>): Promise<Record<string, unknown>>;

@@ -89,7 +89,7 @@ export class Tencent3Dialect implements Dialect, DialectSteps<Tc3Admission> {
     if (!d.action) throw new TcError('MissingParameter', 'The request is missing the action (X-TC-Action or Action).');
     if (!def) throw new TcError('InvalidAction', `The action \`${d.action}\` does not exist.`);
     if (!d.version) throw new TcError('MissingParameter', 'The request is missing the version (X-TC-Version or Version).');
-    if (d.version !== VERSION) throw new TcError('NoSuchVersion', `The version \`${d.version}\` does not exist for this action.`);
+    if (d.version !== (def.version ?? VERSION)) throw new TcError('NoSuchVersion', `The version \`${d.version}\` does not exist for this action.`);
     const region = this.region(def.regional !== false, d.region, req.headers.host ?? '');
     return { account: d.account, region, action: d.action, rate: def.rate, def, params: d.params, language: this.language(d.language), traceId: req.headers['x-tc-traceid'] };
   }

@@ -35,7 +35,7 @@ const FIELD: Record<Field, string> = {
   'tag.value': 'TagValue',
 };
 
-export type Product = 'vpc' | 'cvm';
+export type Product = 'vpc' | 'cvm' | 'cbs' | 'tag';
 
 export interface TcErrorBody {
   code: string;
@@ -62,9 +62,23 @@ const notFoundCvm: Record<string, string> = {
   securityGroup: 'InvalidSecurityGroupId.NotFound',
 };
 
+/** Tags break the tag service's documented rules; every product that takes tags answers with them. */
+const TAG_CODES: Partial<Record<string, string>> = {
+  'tag.key:empty': 'InvalidParameterValue.TagKeyEmpty',
+  'tag.key:tooLong': 'InvalidParameterValue.TagKeyLengthExceeded',
+  'tag.key:malformed': 'InvalidParameterValue.TagKeyCharacterIllegal',
+  'tag.key:reserved': 'InvalidParameter.ReservedTagKey',
+  'tag.value:tooLong': 'InvalidParameterValue.TagValueLengthExceeded',
+  'tag.value:malformed': 'InvalidParameterValue.TagValueCharacterIllegal',
+  'tags:limitExceeded': 'LimitExceeded.ResourceAttachedTags',
+  'tags:duplicate': 'InvalidParameter.TagKeyDuplicate',
+};
+
 const table: { [K in DomainErrorKind]: Mapper<K> } = {
   InvalidValue: (d, c) => {
     const v = d.value === undefined ? '' : ` (\`${String(d.value)}\`)`;
+    const tagCode = TAG_CODES[`${d.field}:${d.reason}`];
+    if (tagCode) return e(tagCode, `The tag${v} is not allowed: ${d.field} ${d.reason}${d.limit ? ` (limit ${d.limit})` : ''}.`);
     const name = FIELD[d.field];
     switch (d.reason) {
       case 'malformed':
@@ -86,6 +100,8 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
         return e('InvalidParameterValue.Empty', `The parameter \`${name}\` must not be empty.`);
       case 'limitExceeded':
         return e('InvalidParameterValue.LimitExceeded', `The parameter \`${name}\` has too many values.`);
+      case 'reserved':
+        return e('InvalidParameterValue', `The value of \`${name}\`${v} is reserved.`);
     }
   },
   NotFound: (d, c) => {

@@ -39,6 +39,9 @@ export { BEIJING_OFFSET_MS, beijingTime, isoUtc } from '../shared/time.ts';
 
 const digest = (salt: string, id: string): Buffer => createHash('sha256').update(`${salt}:${id}`).digest();
 
+/** The system disk every instance shows (it is not a resource of its own). */
+export const SYSTEM_DISK = { type: 'CLOUD_PREMIUM', sizeGb: 50 } as const;
+
 /** A stable `disk-` + 8 `[a-z0-9]` id for an instance's (emulated) system disk. */
 export function systemDiskId(instanceId: string): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -193,7 +196,7 @@ export function instanceShape(i: Instance & { primaryIps: string[] }, t: Instanc
     RestrictState: 'NORMAL',
     InstanceName: i.name,
     InstanceChargeType: i.chargeType,
-    SystemDisk: { DiskType: 'CLOUD_PREMIUM', DiskId: systemDiskId(i.id), DiskSize: 50 },
+    SystemDisk: { DiskType: SYSTEM_DISK.type, DiskId: systemDiskId(i.id), DiskSize: SYSTEM_DISK.sizeGb },
     DataDisks: null,
     PrivateIpAddresses: [...i.primaryIps],
     PublicIpAddresses: null,

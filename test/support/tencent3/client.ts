@@ -11,6 +11,8 @@ import { inspect } from 'node:util';
 // Deep imports: the package has no "exports" map, and its root index eagerly loads every product.
 import { Client as VpcClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_client.js';
 import { Client as CvmClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/cvm/v20170312/cvm_client.js';
+import { Client as TagClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/tag/v20180813/tag_client.js';
+import { Client as CbsClient } from 'tencentcloud-sdk-nodejs/tencentcloud/services/cbs/v20170312/cbs_client.js';
 import type { ClientConfig, ClientProfile } from 'tencentcloud-sdk-nodejs/tencentcloud/common/interface.js';
 import type { AccountInfo, RunningServer } from '../server.ts';
 import type * as VpcModelsNs from 'tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_models.js';
@@ -18,7 +20,7 @@ import type * as CvmModelsNs from 'tencentcloud-sdk-nodejs/tencentcloud/services
 
 export type * as VpcModels from 'tencentcloud-sdk-nodejs/tencentcloud/services/vpc/v20170312/vpc_models.js';
 export type * as CvmModels from 'tencentcloud-sdk-nodejs/tencentcloud/services/cvm/v20170312/cvm_models.js';
-export type { VpcClient, CvmClient };
+export type { VpcClient, CvmClient, TagClient, CbsClient };
 export type Eni = VpcModelsNs.NetworkInterface;
 export type Instance = CvmModelsNs.Instance;
 
@@ -133,6 +135,14 @@ export function cvmClient(port: number, creds: TcCreds, opts: TcClientOptions = 
   return new CvmClient(tcClientConfig(port, creds, opts));
 }
 
+export function tagClient(port: number, creds: TcCreds, opts: TcClientOptions = {}): TagClient {
+  return new TagClient(tcClientConfig(port, creds, opts));
+}
+
+export function cbsClient(port: number, creds: TcCreds, opts: TcClientOptions = {}): CbsClient {
+  return new CbsClient(tcClientConfig(port, creds, opts));
+}
+
 export interface TcError {
   code: string;
   message: string;
@@ -183,11 +193,14 @@ export interface Session {
   account: AccountInfo;
   vpc: VpcClient;
   cvm: CvmClient;
+  tag: TagClient;
+  cbs: CbsClient;
 }
 
 export async function session(server: RunningServer, opts: TcClientOptions = {}, account?: AccountInfo): Promise<Session> {
   const acct = account ?? (await server.createAccount());
-  return { server, account: acct, vpc: vpcClient(server.port, acct, opts), cvm: cvmClient(server.port, acct, opts) };
+  const [p, c] = [server.port, acct];
+  return { server, account: acct, vpc: vpcClient(p, c, opts), cvm: cvmClient(p, c, opts), tag: tagClient(p, c, opts), cbs: cbsClient(p, c, opts) };
 }
 
 /** Codes an SDK error carries (undefined for transport failures). */

@@ -1,6 +1,6 @@
 /** The CVM slice an ENI control plane needs (spec §5): instances, zones, regions, instance types. */
 import { findRegion } from '../../../core/catalog.ts';
-import { findInstanceType } from '../../../core/catalog.ts';
+import { findInstanceType, type ImageInfo, type InstanceTypeInfo } from '../../../core/catalog.ts';
 import { action, page, RATE } from '../action.ts';
 import { t } from '../codec.ts';
 import { filterInstances } from '../filters.ts';
@@ -178,6 +178,90 @@ export const cvmActions = {
       return { TotalCount: regions.length, RegionSet: regions.map((r) => regionShape(r, language)) };
     },
   }),
+  DescribeImages: action({
+    product: 'cvm',
+    rate: RATE.default,
+    params: t.obj({
+      ImageIds: t.list(t.str(), 100).optional(),
+      Filters: t.list(t.filter(), 10).optional(),
+      Offset: t.uint().optional(),
+      Limit: t.uint().optional(),
+      InstanceType: t.str().optional(),
+    }),
+    async run({ core, scope }, p) {
+      const { offset, limit } = checkPaging(p.Offset, p.Limit);
+      if (p.ImageIds?.length && p.Filters?.length) throw new TcError('InvalidParameter.InvalidParameterCoexistImageIdsFilters', 'ImageIds and Filters cannot be given together.');
+      if (p.InstanceType !== undefined && !findInstanceType(core.catalog, scope.provider, p.InstanceType)) {
+        throw new TcError('InvalidParameterValue.InstanceTypeNotFound', `The instance type \`${p.InstanceType}\` does not exist.`);
+      }
+      let images = core.catalog.providers[scope.provider].images;
+      if (p.ImageIds?.length) images = images.filter((i) => p.ImageIds!.includes(i.id));
+      for (const f of p.Filters ?? []) {
+        const test = IMAGE_FILTERS[f.Name];
+        if (!test) throw new TcError('InvalidFilter', `The filter \`${f.Name}\` is not supported.`);
+        images = images.filter((i) => f.Values.some((v) => test(v, i)));
+      }
+      return { TotalCount: images.length, ImageSet: page(images, offset, limit).map(imageShape) };
+    },
+  }),
+  DescribeInstancesAttributes: action({
+    product: 'cvm',
+    rate: RATE.default,
+    params: t.obj({ InstanceIds: ids(), Attributes: t.list(t.str()) }),
+    async run({ core, scope }, p) {
+      for (const a of p.Attributes) if (a !== 'UserData') throw new TcError('InvalidParameterValue', `The attribute \`${a}\` is not supported; UserData is.`);
+      const instances = await core.listInstances(scope, requireIds(p.InstanceIds));
+      // User data is not kept: every instance answers with none.
+      return { InstanceSet: instances.map((i) => ({ InstanceId: i.id, Attributes: { UserData: '' } })) };
+    },
+  }),
+  ModifyInstancesAttribute: action({
+    product: 'cvm',
+    rate: RATE.default,
+    params: t.obj({
+      InstanceIds: ids(),
+      InstanceName: t.str().optional(),
+      SecurityGroups: t.list(t.str()).optional(),
+      UserData: accepted(),
+      HostName: accepted(),
+      DisableApiTermination: accepted(),
+      CamRoleName: accepted(),
+      CamRoleType: accepted(),
+      AutoReboot: accepted(),
+    }),
+    async run({ core, scope }, p) {
+      if (p.InstanceName === undefined && p.SecurityGroups === undefined) {
+        throw new TcError('UnsupportedOperation', 'Only InstanceName and SecurityGroups can be changed by this service.');
+      }
+      await core.modifyInstances(scope, requireIds(p.InstanceIds), { name: p.InstanceName, securityGroupIds: p.SecurityGroups });
+      return {};
+    },
+  }),
+  DescribeZoneInstanceConfigInfos: action({
+    product: 'cvm',
+    rate: RATE.default,
+    params: t.obj({ Filters: t.list(t.filter(), 10).optional() }),
+    async run({ core, scope }, p) {
+      const region = findRegion(core.catalog, scope.provider, scope.region)!;
+      const want = new Map<string, string[]>();
+      for (const f of p.Filters ?? []) {
+        if (!['zone', 'instance-family', 'instance-type', 'instance-charge-type', 'sort-keys', 'external.'].some((n) => f.Name === n || (n.endsWith('.') && f.Name.startsWith(n)))) {
+          throw new TcError('InvalidFilter', `The filter \`${f.Name}\` is not supported.`);
+        }
+        want.set(f.Name, f.Values);
+      }
+      const ok = (name: string, v: string) => !want.has(name) || want.get(name)!.includes(v);
+      const set = [];
+      for (const z of region.zones) {
+        if (!ok('zone', z.zone)) continue;
+        for (const it of core.catalog.providers[scope.provider].instanceTypes) {
+          if (!ok('instance-family', it.family) || !ok('instance-type', it.type) || !ok('instance-charge-type', 'POSTPAID_BY_HOUR')) continue;
+          set.push(instanceQuotaShape(z.zone, it));
+        }
+      }
+      return { InstanceTypeQuotaSet: set };
+    },
+  }),
 };
 
 function requireIds(list: string[]): string[] {
@@ -186,3 +270,63 @@ function requireIds(list: string[]): string[] {
   return list;
 }
 
+
+const IMAGE_FILTERS: Record<string, (v: string, i: ImageInfo) => boolean> = {
+  'image-id': (v, i) => i.id === v,
+  // Every image listed is a public one.
+  'image-type': (v) => v === 'PUBLIC_IMAGE',
+  'image-name': (v, i) => i.name.includes(v),
+  platform: (v, i) => i.platform.toLowerCase().includes(v.toLowerCase()),
+  'tag-key': () => false,
+  'tag-value': () => false,
+};
+
+function imageShape(i: ImageInfo): Record<string, unknown> {
+  return {
+    ImageId: i.id,
+    OsName: i.osName,
+    ImageType: 'PUBLIC_IMAGE',
+    CreatedTime: i.createdAt,
+    ImageName: i.name,
+    ImageDescription: i.name,
+    ImageSize: i.sizeGb,
+    Architecture: i.architecture,
+    ImageState: 'NORMAL',
+    Platform: i.platform,
+    ImageCreator: '',
+    ImageSource: 'OFFICIAL',
+    SyncPercent: 100,
+    IsSupportCloudinit: true,
+    SnapshotSet: [],
+    Tags: [],
+    LicenseType: 'TencentCloud',
+  };
+}
+
+function instanceQuotaShape(zone: string, it: InstanceTypeInfo): Record<string, unknown> {
+  return {
+    Zone: zone,
+    InstanceType: it.type,
+    InstanceChargeType: 'POSTPAID_BY_HOUR',
+    NetworkCard: 25,
+    Externals: {},
+    Cpu: it.cpu,
+    Memory: it.memory,
+    InstanceFamily: it.family,
+    TypeName: it.family,
+    LocalDiskTypeList: [],
+    Status: 'SELL',
+    Price: { UnitPrice: 0, ChargeUnit: 'HOUR', UnitPriceDiscount: 0, Discount: 100 },
+    SoldOutReason: '',
+    InstanceBandwidth: 1.5,
+    InstancePps: 30,
+    StorageBlockAmount: 0,
+    CpuType: 'Intel Xeon',
+    Gpu: it.gpu ?? 0,
+    Fpga: 0,
+    Remark: '',
+    GpuCount: it.gpu ?? 0,
+    Frequency: '2.5GHz',
+    StatusCategory: 'EnoughStock',
+  };
+}

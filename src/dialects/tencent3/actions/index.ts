@@ -3,9 +3,11 @@
  * action name is the lookup key, so the map has no prototype: `constructor` or `toString` finds nothing.
  */
 import type { ActionDef } from '../action.ts';
+import { cbsActions } from './cbs.ts';
 import { cvmActions } from './cvm.ts';
 import { eniActions } from './eni.ts';
 import { securityGroupActions } from './securityGroup.ts';
+import { tagActions } from './tag.ts';
 import { taskActions } from './task.ts';
 import { vpcActions } from './vpc.ts';
 
@@ -13,6 +15,8 @@ export const actions: Record<string, ActionDef> = Object.assign(Object.create(nu
   ...vpcActions,
   ...eniActions,
   ...securityGroupActions,
+  ...tagActions,
   ...taskActions,
   ...cvmActions,
+  ...cbsActions,
 });

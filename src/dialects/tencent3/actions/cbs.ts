@@ -1,0 +1,86 @@
+/**
+ * CBS (cbs.tencentcloudapi.com, 2017-03-12): the system disk every instance has. Disks are not kept
+ * as resources of their own: each instance shows one 50 GiB CLOUD_PREMIUM system disk, attached,
+ * with the id DescribeInstances gives it (SystemDisk.DiskId).
+ */
+import type { Instance } from '../../../core/model.ts';
+import { action, page, RATE } from '../action.ts';
+import { t } from '../codec.ts';
+import { beijingTime, systemDiskId, SYSTEM_DISK } from '../shapes.ts';
+import { TcError } from '../tcError.ts';
+import { checkPaging } from './common.ts';
+
+const DISK_FILTERS: Record<string, (v: string, i: Instance) => boolean> = {
+  'disk-id': (v, i) => systemDiskId(i.id) === v,
+  'instance-id': (v, i) => i.id === v,
+  'disk-usage': (v) => v === 'SYSTEM_DISK',
+  'disk-type': (v) => v === SYSTEM_DISK.type,
+  'disk-charge-type': (v, i) => v === i.chargeType,
+  'disk-state': (v) => v === 'ATTACHED',
+  portable: (v) => v.toUpperCase() === 'FALSE',
+  'project-id': (v) => Number(v) === 0,
+  zone: (v, i) => i.zone === v,
+  'instance-name': (v, i) => i.name === v,
+  'disk-name': (v, i) => diskName(i) === v,
+};
+
+const diskName = (i: Instance): string => `${i.id}_system`;
+
+function diskShape(i: Instance): Record<string, unknown> {
+  return {
+    DiskId: systemDiskId(i.id),
+    DiskName: diskName(i),
+    DiskUsage: 'SYSTEM_DISK',
+    DiskType: SYSTEM_DISK.type,
+    DiskSize: SYSTEM_DISK.sizeGb,
+    DiskState: 'ATTACHED',
+    Attached: true,
+    InstanceId: i.id,
+    InstanceIdList: [i.id],
+    InstanceType: 'CVM',
+    DiskChargeType: i.chargeType,
+    Portable: false,
+    Placement: { Zone: i.zone, ProjectId: 0, CageId: '', CdcId: '', CdcName: '', DedicatedClusterId: '', ProjectName: 'Default Project' },
+    DeleteWithInstance: true,
+    Encrypt: false,
+    ThroughputPerformance: 0,
+    RenewFlag: '',
+    DeadlineTime: '',
+    CreateTime: beijingTime(i.createdAt),
+    Tags: [],
+    SnapshotAbility: true,
+    Shareable: false,
+    BurstPerformance: false,
+    ErrorPrompt: '',
+    LastAttachInsId: i.id,
+  };
+}
+
+export const cbsActions = {
+  DescribeDisks: action({
+    product: 'cbs',
+    rate: RATE.default,
+    params: t.obj({
+      DiskIds: t.list(t.str(), 100).optional(),
+      Filters: t.list(t.filter(), 10).optional(),
+      Offset: t.uint().optional(),
+      Limit: t.uint().optional(),
+      OrderField: t.str().optional(),
+      Order: t.str().optional(),
+      ReturnBindAutoSnapshotPolicy: t.bool().optional(),
+    }),
+    async run({ core, scope }, p) {
+      const { offset, limit } = checkPaging(p.Offset, p.Limit);
+      if (p.DiskIds?.length && p.Filters?.length) throw new TcError('InvalidParameterValue', 'DiskIds and Filters cannot be given together.');
+      let instances = await core.listInstances(scope);
+      if (p.DiskIds?.length) instances = instances.filter((i) => p.DiskIds!.includes(systemDiskId(i.id)));
+      for (const f of p.Filters ?? []) {
+        const test = DISK_FILTERS[f.Name];
+        if (!test) throw new TcError('InvalidFilter', `The filter \`${f.Name}\` is not supported.`);
+        instances = instances.filter((i) => f.Values.some((v) => test(v, i)));
+      }
+      if (p.Order?.toUpperCase() === 'DESC') instances.reverse();
+      return { TotalCount: instances.length, DiskSet: page(instances, offset, limit).map(diskShape) };
+    },
+  }),
+};
