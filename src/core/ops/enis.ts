@@ -183,18 +183,28 @@ export interface ModifyEniInput {
   trunking?: boolean;
 }
 
+export interface EniRegroup {
+  eniId: string;
+  /** The ENI's groups become exactly these, in this order. */
+  set?: readonly string[];
+  /** Groups added after the ENI's own, in the order given. */
+  add?: readonly string[];
+  /** Groups taken away (each must exist). */
+  remove?: readonly string[];
+}
+
 /**
- * Adds groups to, or takes them from, several secondary ENIs in one transaction: every ENI and group
- * passes the rules or none changes. Added groups go after the ENI's own, in the order given.
+ * Changes the groups of several secondary ENIs in one transaction: every ENI and group passes the
+ * rules or none changes.
  */
-export async function regroupEnis(core: CoreContext, scope: Scope, eniIds: readonly string[], change: { add?: readonly string[]; remove?: readonly string[] }): Promise<void> {
+export async function regroupEnis(core: CoreContext, scope: Scope, changes: readonly EniRegroup[]): Promise<void> {
   await core.store.write(async (tx) => {
-    await tx.lock({ enis: [...eniIds] });
-    for (const id of change.remove ?? []) await mustGetSecurityGroup(tx, scope, id);
-    for (const eniId of new Set(eniIds)) {
-      const eni = await mustGetEni(tx, scope, eniId);
+    await tx.lock({ enis: changes.map((c) => c.eniId) });
+    for (const change of changes) {
+      for (const id of change.remove ?? []) await mustGetSecurityGroup(tx, scope, id);
+      const eni = await mustGetEni(tx, scope, change.eniId);
       requireSecondary(eni);
-      const kept = eni.securityGroupIds.filter((g) => !(change.remove ?? []).includes(g));
+      const kept = (change.set ?? eni.securityGroupIds).filter((g) => !(change.remove ?? []).includes(g));
       const wanted = [...kept, ...(change.add ?? []).filter((g) => !kept.includes(g))];
       const securityGroupIds = await requireSecurityGroups(core, tx, scope, wanted, { resource: 'eni', vpcId: eni.vpcId });
       await tx.updateEni({ ...eni, securityGroupIds });

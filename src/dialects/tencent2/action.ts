@@ -13,8 +13,8 @@ export interface Action2Context {
 }
 
 export interface Action2Def<S extends z.ZodType = z.ZodType> {
-  /** `vpc.api.qcloud.com` or `cvm.api.qcloud.com`. */
-  host: 'vpc' | 'cvm';
+  /** `vpc.api.qcloud.com`, `cvm.api.qcloud.com` or, for security groups, `dfw.api.qcloud.com`. */
+  host: 'vpc' | 'cvm' | 'dfw';
   /** Requests per second per account; 2.0 documents none, so the 3.0 limits of the same action apply. */
   rate: number;
   params: S;

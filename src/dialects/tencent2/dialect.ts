@@ -32,7 +32,7 @@ const SHORT_REGIONS: Record<string, string> = {
 };
 
 /** Canonical host names a proxy in front of eniplane may have signed with (spec §1.6 step 5). */
-const CANONICAL_HOSTS = ['vpc.api.qcloud.com', 'cvm.api.qcloud.com'];
+const CANONICAL_HOSTS = ['vpc.api.qcloud.com', 'cvm.api.qcloud.com', 'dfw.api.qcloud.com'];
 
 /** A form body may be at most 1 MB (API 2.0 documents none; the 3.0 form limit is our choice). */
 const FORM_LIMIT = 1024 * 1024;
@@ -121,7 +121,7 @@ export class Tencent2Dialect implements Dialect, DialectSteps<Tc2Admission> {
 
     const def = actions2[get('Action')!];
     if (!def) throw PUBLIC.actionNotFound(`The action ${get('Action')} does not exist.`);
-    const hostProduct = /^(vpc|cvm)\.api\.qcloud\.com(:\d+)?$/i.exec(req.headers.host ?? '')?.[1]?.toLowerCase();
+    const hostProduct = /^(vpc|cvm|dfw)\.api\.qcloud\.com(:\d+)?$/i.exec(req.headers.host ?? '')?.[1]?.toLowerCase();
     if (hostProduct && hostProduct !== def.host) throw PUBLIC.actionNotFound(`The action ${get('Action')} is served on ${def.host}.api.qcloud.com.`);
     const region = this.region(get('Region'));
     return { account: cred.account, region, action: get('Action')!, rate: def.rate, def, params };
@@ -145,7 +145,7 @@ export class Tencent2Dialect implements Dialect, DialectSteps<Tc2Admission> {
   refusal(err: unknown, facts: RequestFacts): WireResponse | undefined {
     if (err instanceof Tc2Error) return this.errorAnswer(facts, { code: err.code, codeDesc: err.codeDesc, message: err.message });
     if (err instanceof ParamError) return this.errorAnswer(facts, { code: 4000, codeDesc: 'InvalidParameter', message: err.message });
-    if (isDomainError(err)) return this.errorAnswer(facts, tc2ErrorOf(err, facts.action ?? ''));
+    if (isDomainError(err)) return this.errorAnswer(facts, tc2ErrorOf(err, facts.action ?? '', actions2[facts.action ?? '']?.host));
     return undefined;
   }
 

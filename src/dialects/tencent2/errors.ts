@@ -135,8 +135,24 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
   DryRunPassed: (d) => client('InvalidParameter', `Dry run of ${d.operation} passed.`),
 };
 
-export function tc2ErrorOf(err: DomainError, action: string): Tc2ErrorBody {
-  return (table[err.kind] as Mapper<DomainErrorKind>)(err.data, action);
+/**
+ * The security-group actions of dfw.api.qcloud.com number their errors their own way: 7001 no such
+ * group (or not the caller's), 7002 a quota, 9003 a name, remark or rule malformed or too long,
+ * 7000 any other refusal of the group backend. Kinds not listed keep the table's answer.
+ */
+const dfw: Partial<{ [K in DomainErrorKind]: Mapper<K> }> = {
+  NotFound: (d, a) => (d.resource === 'securityGroup' ? { code: 7001, codeDesc: 'InvalidSecurityGroup.NotFound', message: `The security group ${d.id} does not exist.` } : table.NotFound(d, a)),
+  PermissionDenied: (d, a) => dfw.NotFound!(d, a),
+  SecurityGroupQuotaExceeded: (d) => ({ code: 7002, codeDesc: 'LimitExceeded', message: `The number of security groups has reached the quota (${d.limit}).` }),
+  SecurityGroupRuleQuotaExceeded: (d) => ({ code: 7002, codeDesc: 'LimitExceeded', message: `The security group ${d.securityGroupId} would exceed its quota of ${d.limit} rules.` }),
+  InvalidValue: (d, a) => ({ ...table.InvalidValue(d, a), code: 9003 }),
+  ResourceInUse: (d) => ({ code: 7000, codeDesc: 'InvalidSecurityGroup.InUse', message: `The ${d.resource} ${d.id} is in use: ${d.reason}.` }),
+  SecurityGroupsPerResourceExceeded: (d) => ({ code: 7000, codeDesc: 'LimitExceeded', message: `An ${d.resource === 'eni' ? 'ENI' : 'instance'} may be in at most ${d.limit} security groups.` }),
+};
+
+export function tc2ErrorOf(err: DomainError, action: string, host?: string): Tc2ErrorBody {
+  const mapper = (host === 'dfw' ? dfw[err.kind] : undefined) ?? table[err.kind];
+  return (mapper as Mapper<DomainErrorKind>)(err.data, action);
 }
 
 /** A failed task's error as DescribeVpcTaskResult reports it in data.output (errorCode, errorMsg). */

@@ -10,7 +10,7 @@ import { serverOn, type ServerOn } from '../../support/server.ts';
 import { skipUnless, STORE_KINDS } from '../../support/stores.ts';
 import { expectTcError, loose, session, type Session, type VpcModels } from '../../support/tencent3/client.ts';
 import { refused } from '../../support/tencent3/snapshots.ts';
-import { describeInstances, mustGetEni, primaryEniOf, waitInstances } from '../../support/tencent3/waits.ts';
+import { describeInstances, mustGetEni, primaryEniOf, waitEniReady, waitInstances } from '../../support/tencent3/waits.ts';
 import { createEni, createSubnet, createVpc } from '../../support/tencent3/world.ts';
 
 type Policy = VpcModels.SecurityGroupPolicy;
@@ -143,6 +143,8 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual((await mustGetEni(a.vpc, eni)).GroupSet, [g2, g1]);
       const withGroups = (await a.vpc.CreateNetworkInterface({ VpcId: net.vpcId, SubnetId: net.subnetId, NetworkInterfaceName: 'sg', SecurityGroupIds: [g1] })).NetworkInterface!;
       assert.deepEqual(withGroups.GroupSet, [g1]);
+      // Settled before the refusals below compare snapshots.
+      await waitEniReady(a.vpc, withGroups.NetworkInterfaceId!);
 
       // Instances: CVM's own codes.
       const run = (groups: string[]) =>

@@ -66,6 +66,8 @@ export interface Qc2Options {
 export interface Qc2Clients {
   vpc(data: Record<string, unknown>): Promise<Qc2Body>;
   cvm(data: Record<string, unknown>): Promise<Qc2Body>;
+  /** Security groups (dfw.api.qcloud.com). */
+  dfw(data: Record<string, unknown>): Promise<Qc2Body>;
 }
 
 /**
@@ -102,7 +104,7 @@ function callOnce(capi: Capi, data: Record<string, unknown>, opts: CapiOptions |
 /** qcloudapi-sdk clients for the vpc and cvm products of a local eniplane on 127.0.0.1:port. */
 export function capiClients(port: number, creds: Qc2Creds, opts: Qc2Options = {}): Qc2Clients {
   const host = opts.host ?? `127.0.0.1:${port}`;
-  const make = (serviceType: 'vpc' | 'cvm') => {
+  const make = (serviceType: 'vpc' | 'cvm' | 'dfw') => {
     const capi = new Capi({
       SecretId: creds.secretId,
       SecretKey: creds.secretKey,
@@ -116,7 +118,7 @@ export function capiClients(port: number, creds: Qc2Creds, opts: Qc2Options = {}
     const extra = opts.viaProxy ? { proxy: `http://127.0.0.1:${port}` } : undefined;
     return (data: Record<string, unknown>) => call(capi, data, perCall, extra);
   };
-  return { vpc: make('vpc'), cvm: make('cvm') };
+  return { vpc: make('vpc'), cvm: make('cvm'), dfw: make('dfw') };
 }
 
 // ---- assertions ---------------------------------------------------------------------------------

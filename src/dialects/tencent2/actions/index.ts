@@ -1,6 +1,7 @@
 /** Every API 2.0 action eniplane serves, by name; no prototype, so `constructor` or `toString` is no action. */
 import type { Action2Def } from '../action.ts';
 import { cvm2Actions } from './cvm.ts';
+import { dfw2Actions } from './dfw.ts';
 import { eni2Actions } from './eni.ts';
 import { vpc2Actions } from './vpc.ts';
 
@@ -8,4 +9,5 @@ export const actions2: Record<string, Action2Def> = Object.assign(Object.create(
   ...vpc2Actions,
   ...eni2Actions,
   ...cvm2Actions,
+  ...dfw2Actions,
 });

@@ -151,7 +151,7 @@ export const eniActions = {
     rate: RATE.default,
     params: t.obj({ NetworkInterfaceIds: t.list(t.id('eni'), 100), SecurityGroupIds: t.list(t.str(), 100) }),
     async run({ core, scope }, p) {
-      await core.regroupEnis(scope, p.NetworkInterfaceIds, { add: p.SecurityGroupIds });
+      await core.regroupEnis(scope, [...new Set(p.NetworkInterfaceIds)].map((eniId) => ({ eniId, add: p.SecurityGroupIds })));
       return {};
     },
   }),
@@ -160,7 +160,7 @@ export const eniActions = {
     rate: RATE.default,
     params: t.obj({ NetworkInterfaceIds: t.list(t.id('eni'), 100), SecurityGroupIds: t.list(t.str(), 100) }),
     async run({ core, scope }, p) {
-      await core.regroupEnis(scope, p.NetworkInterfaceIds, { remove: p.SecurityGroupIds });
+      await core.regroupEnis(scope, [...new Set(p.NetworkInterfaceIds)].map((eniId) => ({ eniId, remove: p.SecurityGroupIds })));
       return {};
     },
   }),
