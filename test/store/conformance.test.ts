@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Account, ApiKey, Eni, Instance, PrivateIp, Scope, Subnet, Task, Vpc } from '../../src/core/model.ts';
+import type { Account, ApiKey, Eni, Instance, PrivateIp, Scope, SecurityGroup, Subnet, Task, Vpc } from '../../src/core/model.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/core/ports/repo.ts';
 import { freshDb, plainVpc, skipUnless, STORE_KINDS, withStore } from '../support/stores.ts';
@@ -227,6 +227,83 @@ for (const kind of STORE_KINDS) {
           assert.equal(await tx.getVpc(SCOPE, v2.id), undefined);
           assert.deepEqual(await tx.listVpcs(SCOPE), [v1]);
         });
+      });
+    });
+
+    test('VPCs and subnets: update rewrites every column (name, DNS, route table, broadcast, tags)', async () => {
+      await withStore(kind, async (store) => {
+        const v = vpc('vpc-00000001');
+        const sn = subnet('subnet-00000001', v.id);
+        await store.write(async (tx) => {
+          await tx.insertVpc(v);
+          await tx.insertSubnet(sn);
+        });
+        const v2: Vpc = { ...v, name: 'renamed', enableMulticast: false, dnsServers: ['10.0.0.2'], domainName: 'x.internal', routeTableId: 'rtb-00000009', tags: [{ key: 'a', value: 'b' }] };
+        const s2: Subnet = { ...sn, name: 'renamed', enableBroadcast: false, tags: [{ key: 'c', value: '' }] };
+        await store.write(async (tx) => {
+          await tx.updateVpc(v2);
+          await tx.updateSubnet(s2);
+        });
+        await store.read(async (tx) => {
+          assert.deepEqual(await tx.getVpc(SCOPE, v.id), v2);
+          assert.deepEqual(await tx.getSubnet(SCOPE, sn.id), s2);
+        });
+      });
+    });
+
+    test('security groups: insert, get, list (by VPC), update rules and tags, members, owned elsewhere, delete', async () => {
+      await withStore(kind, async (store) => {
+        const { sub, ins } = await seedNetwork(store);
+        const rule = (id: string, direction: 'ingress' | 'egress', ports: string) => ({
+          id, direction, protocol: 'TCP', ports, cidr: '10.0.0.0/8', ipv6Cidr: '', peerGroupId: '', action: 'ACCEPT' as const, description: `rule ${id}`, modifiedAt: T0,
+        });
+        const g1: SecurityGroup = {
+          id: 'sg-00000001', accountId: SCOPE.accountId, region: SCOPE.region, vpcId: '', name: 'web', description: 'd', projectId: '0', isDefault: false,
+          tags: [{ key: 'team', value: 'net' }], policyVersion: 2, rules: [rule('sgr-1', 'ingress', '22'), rule('sgr-2', 'ingress', '80,443'), rule('sgr-3', 'egress', 'ALL')],
+          createdAt: T0, updatedAt: T0 + 1,
+        };
+        const g2: SecurityGroup = { ...g1, id: 'sg-00000002', vpcId: sub.vpcId, name: 'db', rules: [], policyVersion: 0, createdAt: T0 + 5 };
+        const foreign: SecurityGroup = { ...g1, id: 'sg-00000003', accountId: 'acc-other' };
+        await store.write(async (tx) => {
+          await tx.insertSecurityGroup(g2);
+          await tx.insertSecurityGroup(g1);
+          await tx.insertSecurityGroup(foreign);
+        });
+        await store.read(async (tx) => {
+          assert.deepEqual(await tx.getSecurityGroup(SCOPE, g1.id), g1);
+          assert.deepEqual(await tx.listSecurityGroups(SCOPE), [g1, g2]);
+          assert.deepEqual(await tx.listSecurityGroups(SCOPE, sub.vpcId), [g2]);
+          assert.equal(await tx.getSecurityGroup(SCOPE, foreign.id), undefined);
+          assert.equal(await tx.securityGroupOwnedElsewhere(foreign.id, SCOPE.accountId), true);
+          assert.equal(await tx.securityGroupOwnedElsewhere(g1.id, SCOPE.accountId), false);
+          // The seeded instance names sg-00000001; an id that only shares a prefix is no member.
+          assert.deepEqual(await tx.securityGroupMembers(SCOPE, g1.id), { enis: [], instances: [ins.id] });
+          assert.deepEqual(await tx.securityGroupMembers(SCOPE, 'sg-0000000'), { enis: [], instances: [] });
+        });
+        const e = { ...eni('eni-00000001', sub, ['10.0.1.20']), securityGroupIds: [g2.id, g1.id] };
+        const changed: SecurityGroup = { ...g1, rules: [g1.rules[1]!, g1.rules[0]!], policyVersion: 3, tags: [], updatedAt: T0 + 9 };
+        await store.write(async (tx) => {
+          await tx.insertEni(e);
+          await tx.lockSecurityGroup(g1.id);
+          await tx.updateSecurityGroup(changed);
+        });
+        await store.read(async (tx) => {
+          assert.deepEqual(await tx.getSecurityGroup(SCOPE, g1.id), changed, 'the rules keep their new order');
+          assert.deepEqual(await tx.securityGroupMembers(SCOPE, g2.id), { enis: [e.id], instances: [] });
+        });
+        await store.write((tx) => tx.deleteSecurityGroup(g2.id));
+        assert.deepEqual(await store.read((tx) => tx.listSecurityGroups(SCOPE)), [changed]);
+      });
+    });
+
+    test('setIpDescription changes one address of one subnet', async () => {
+      await withStore(kind, async (store) => {
+        const { sub } = await seedNetwork(store);
+        const e = eni('eni-00000001', sub, ['10.0.1.30', '10.0.1.31']);
+        await store.write((tx) => tx.insertEni(e));
+        await store.write((tx) => tx.setIpDescription(sub.id, '10.0.1.31', 'the second'));
+        const got = await store.read((tx) => tx.getEni(SCOPE, e.id));
+        assert.deepEqual(got!.ips.map((i) => [i.address, i.description]), [['10.0.1.30', e.ips[0]!.description], ['10.0.1.31', 'the second']]);
       });
     });
 

@@ -86,6 +86,9 @@ export async function requireSecurityGroups(
   const { perResource, vpcBound } = policyOf(core, scope.provider).securityGroups;
   if (new Set(ids).size !== ids.length) fail('InvalidValue', { field: 'securityGroups', reason: 'duplicate', value: ids });
   if (ids.length > perResource) fail('SecurityGroupsPerResourceExceeded', { resource: on.resource, limit: perResource });
+  // Held until commit, in id order: a group being deleted cannot gain a member meanwhile, and two
+  // requests naming the same groups in other orders cannot wait on each other.
+  for (const id of [...ids].sort()) await tx.lockSecurityGroup(id);
   for (const id of ids) {
     const g = await mustGetSecurityGroup(tx, scope, id);
     if (vpcBound && g.vpcId !== on.vpcId) fail('ResourceMismatch', { resource: 'securityGroup', id, expected: on.vpcId });
@@ -211,11 +214,11 @@ export async function deleteSecurityGroup(core: CoreContext, scope: Scope, id: s
 /**
  * Whether a caller's rules version still fits. Unconfirmed, our choice: Tencent's docs call Version
  * "the current version, to avoid stale updates", yet its Terraform provider sends the version the
- * change will make (current + 1) and 0 to mean "no check". We accept no version, 0, the current
- * version and the next one; any other number is a stale view.
+ * change will make (current + 1). We accept no version, the current one and the next; any other
+ * number is a stale view. (ModifySecurityGroupPolicies checks none; its Version "0" means "clear".)
  */
 function versionFits(version: number | undefined, current: number): boolean {
-  return version === undefined || version === 0 || version === current || version === current + 1;
+  return version === undefined || version === current || version === current + 1;
 }
 
 /**
