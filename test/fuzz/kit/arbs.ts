@@ -235,7 +235,21 @@ function stringFor(key: string, ctx: string, pools: Pools): fc.Arbitrary<unknown
   if (k.includes('cidr') || k.includes('addressprefix')) return pick(pools.cidr, '10.0.3.0/24');
   if (k.includes('taskid')) return fc.oneof(pick(pools.task, 'x'), fc.constantFrom('00000000-0000-0000-0000-000000000000', 'nope'), pick(pools.taskSeq.map(String), '1'));
   if (k.includes('instancetype')) return pick(pools.instanceType, 'S5.MEDIUM4');
-  if (k.includes('securitygroup') || k.startsWith('sgid')) return fc.constantFrom('sg-12345678', 'sg-zzzzzzzz', '');
+  if (k.includes('securitygroup') || k.startsWith('sgid') || k === 'sgids') return idish(pools.securityGroup, pools, 'sg-zzzzzzzz');
+  if (k === 'resource' || k === 'resourcelist') {
+    // The tag service's six-part names: of real resources, of another uin, region or kind, or broken.
+    const named = [
+      ...pools.vpc.map((id) => `qcs::vpc:ap-guangzhou:uin/:vpc/${id}`),
+      ...pools.eni.map((id) => `qcs::vpc:ap-guangzhou:uin/:eni/${id}`),
+      ...pools.securityGroup.map((id) => `qcs::cvm:ap-guangzhou:uin/:sg/${id}`),
+      ...pools.instance.map((id) => `qcs::cvm:ap-guangzhou:uin/:instance/${id}`),
+    ];
+    return fc.oneof(
+      { weight: 6, arbitrary: pick(named, 'qcs::vpc:ap-guangzhou:uin/:vpc/vpc-zzzzzzzz') },
+      { weight: 1, arbitrary: fc.constantFrom('qcs::vpc:ap-nowhere:uin/:vpc/vpc-zzzzzzzz', 'qcs::vpc:ap-guangzhou:uin/123:vpc/vpc-zzzzzzzz', 'qcs::cvm:ap-guangzhou:uin/:volume/disk-zzzzzzzz', 'qcs::', '') },
+    );
+  }
+  if (k === 'resourceids' || k === 'resourceid') return idish([...pools.eni, ...pools.securityGroup, ...pools.instance, ...pools.subnet], pools, 'eni-zzzzzzzz');
   if (k === 'clienttoken') return fc.oneof(fc.uuid(), fc.constantFrom('fuzz-token-1', 'x'.repeat(65)));
   if (k === 'imageid') return fc.constantFrom('img-eniplane01', 'img-8toqc6s3', 'img-nope');
   if (k === 'provider') return fc.constantFrom('bgp', 'BGP', 'nope');

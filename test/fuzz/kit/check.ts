@@ -93,8 +93,12 @@ export function checkT3(res: WireIn, method: string): Checked {
   return { violations: v, rejected: true, code: typeof code === 'string' ? code : '?' };
 }
 
-/** API 2.0 public codes (spec api2 §2.3) this server may use; 6000 (internal) is never a client's fault. */
-const T2_NUMBERS = new Set([4000, 4100, 4104, 4105, 4400, 4500, 4600, 5100, 5400, 6100]);
+/**
+ * API 2.0 public codes (spec api2 §2.3) this server may use, and the security-group host's own
+ * (dfw: 7000 backend refusal, 7001 no such group, 7002 quota, 9003 malformed); 6000 (internal) is
+ * never a client's fault.
+ */
+const T2_NUMBERS = new Set([4000, 4100, 4104, 4105, 4400, 4500, 4600, 5100, 5400, 6100, 7000, 7001, 7002, 9003]);
 
 /** codeDesc values of the 2.0 tables (src/dialects/tencent2/errors.ts, tc2Error.ts), plus Success. */
 export const T2_CODE_DESCS: ReadonlySet<string> = (() => {

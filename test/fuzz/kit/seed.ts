@@ -17,6 +17,8 @@ export interface Pools {
   eni: string[];
   eip: string[];
   eipAddress: string[];
+  /** Security groups of the account (one with members, one without). */
+  securityGroup: string[];
   ip: string[];
   task: string[];
   taskSeq: number[];
@@ -88,6 +90,11 @@ export async function seedTencent(server: RunningServer, probe: StateProbe): Pro
     tasks.push(r.RequestId);
   }
   await probe.quiet();
+  const sgs: string[] = [];
+  for (const name of ['fz-sg-a', 'fz-sg-b']) {
+    sgs.push((await call('CreateSecurityGroupWithPolicies', { GroupName: name, GroupDescription: name, SecurityGroupPolicySet: { Ingress: [{ Protocol: 'TCP', Port: '22', CidrBlock: '10.0.0.0/8', Action: 'ACCEPT' }] } })).SecurityGroup.SecurityGroupId as string);
+  }
+  await call('ModifyNetworkInterfaceAttribute', { NetworkInterfaceId: enis[1], SecurityGroupIds: [sgs[0]] });
   tasks.push((await call('AttachNetworkInterface', { NetworkInterfaceId: enis[0], InstanceId: instances[0] })).RequestId);
   await probe.quiet();
   const all = (await call('DescribeNetworkInterfaces', { Limit: 100 })).NetworkInterfaceSet as Array<{ NetworkInterfaceId: string; PrivateIpAddressSet: Array<{ PrivateIpAddress: string }> }>;
@@ -112,6 +119,7 @@ export async function seedTencent(server: RunningServer, probe: StateProbe): Pro
       eni: [...new Set([...enis, ...all.map((e) => e.NetworkInterfaceId)])],
       eip: [],
       eipAddress: [],
+      securityGroup: sgs,
       ip: [...new Set([...ips, '10.0.1.200', '10.0.2.9', '172.16.1.20', '10.0.1.0', '10.0.1.255', '10.0.1.1'])],
       task: tasks,
       taskSeq: [1, 2, 3, 5, 8],
@@ -183,6 +191,9 @@ export async function seedJd(server: RunningServer, probe: StateProbe): Promise<
   }
   await jdOk(port, keys, 'vm', 'POST', `/instances/${instances[0]}:attachNetworkInterface`, { networkInterfaceId: enis[0], autoDelete: false });
   await probe.quiet();
+  const sgs: string[] = [];
+  for (const name of ['fz-sg-a', 'fz-sg-b']) sgs.push((await jdOk(port, keys, 'vpc', 'POST', '/networkSecurityGroups/', { vpcId: vpc, networkSecurityGroupName: name })).networkSecurityGroupId as string);
+  await jdOk(port, keys, 'vpc', 'PATCH', `/networkInterfaces/${enis[1]}`, { securityGroups: [sgs[0]] });
   const eips = (await jdOk(port, keys, 'vpc', 'POST', '/elasticIps/', { maxCount: 2, elasticIpSpec: { bandwidthMbps: 1, provider: 'bgp' } })).elasticIpIds as string[];
   await jdOk(port, keys, 'vpc', 'POST', `/networkInterfaces/${enis[1]}:associateElasticIp`, { elasticIpId: eips[0] });
   const all = (await jdOk(port, keys, 'vpc', 'GET', '/networkInterfaces/', undefined, 'pageSize=100')).networkInterfaces as Array<{
@@ -205,6 +216,7 @@ export async function seedJd(server: RunningServer, probe: StateProbe): Promise<
       eni: [...new Set([...enis, ...all.map((e) => e.networkInterfaceId)])],
       eip: eips,
       eipAddress: eipList.map((e) => e.elasticIpAddress),
+      securityGroup: sgs,
       ip: [...new Set([...all.flatMap((e) => [e.primaryIp.privateIpAddress, ...e.secondaryIps.map((s) => s.privateIpAddress)]), '10.30.1.200', '10.30.2.9', '10.30.1.0', '10.30.1.255'])],
       task: [],
       taskSeq: [],
