@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { pollUntil } from '../../support/poll.ts';
 import { serverOn, type ServerOn } from '../../support/server.ts';
 import { skipUnless, STORE_KINDS } from '../../support/stores.ts';
-import { REGION, session, ZONE, type Session } from '../../support/tencent3/client.ts';
+import { cbsClient, cvmClient, REGION, session, tagClient, vpcClient, ZONE, type Session } from '../../support/tencent3/client.ts';
 import { getEni, waitTask } from '../../support/tencent3/waits.ts';
 
 const R = REGION;
@@ -217,6 +217,16 @@ for (const kind of STORE_KINDS) {
         async () => (await s.vpc.DescribeUsedIpAddress({ VpcId: st.vpc, SubnetId: st.subnet, IpAddresses: [st.instanceIp], Offset: 0, Limit: 20 })).IpAddressStates!.length === 0,
         { what: `${st.instanceIp} released`, timeoutMs: 15_000 },
       );
+    });
+
+    test('the provider’s hosts: vpc, cvm, cbs and tag.tencentcloudapi.com, signed for their own service', async () => {
+      const at = (service: string) => ({ endpoint: `${service}.tencentcloudapi.com`, language: 'en-US' as const });
+      const [p, c] = [srv.server.port, s.account];
+      assert.ok((await vpcClient(p, c, at('vpc')).DescribeVpcs({ Offset: '0', Limit: '100' })).TotalCount! >= 1);
+      assert.ok((await cvmClient(p, c, at('cvm')).DescribeImages({})).TotalCount! >= 1);
+      assert.equal((await cbsClient(p, c, at('cbs')).DescribeDisks({ Limit: 100 })).TotalCount, 0);
+      const tags = await tagClient(p, c, at('tag')).DescribeResourceTagsByResourceIds({ ServiceType: 'vpc', ResourcePrefix: 'vpc', ResourceRegion: R, ResourceIds: [st.vpc], Limit: 20, Offset: 0 });
+      assert.deepEqual(tags.Tags!.map((x) => [x.TagKey, x.TagValue]), [['team', 'net']]);
     });
 
     test('destroy: ENI until gone, the group once its counts are 0, subnet and VPC', async () => {
