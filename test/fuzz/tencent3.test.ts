@@ -87,7 +87,8 @@ function caseArb(action: string, params: fc.Arbitrary<unknown>): fc.Arbitrary<T3
       tweak: tweaks(action),
     })
     .map(({ params: p, mode, tweak }) => {
-      const { r, times, note } = tweak({ mode, action, params: p, auth: 'ok' });
+      // Each action is signed with its product's version (the tag service's is 2018-08-13).
+      const { r, times, note } = tweak({ mode, action, params: p, auth: 'ok', version: actions[action]?.version ?? '2017-03-12' });
       return { req: r, times: times ?? 1, note };
     });
 }
