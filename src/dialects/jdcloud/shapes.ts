@@ -58,21 +58,21 @@ export function eniShape(e: Eni, eips: ElasticIp[], ownerUin: string): Record<st
   };
 }
 
-/** vm's embedded view of a NIC (§5.3): security groups as objects. */
-function instanceEni(e: Eni, eips: ElasticIp[]): Record<string, unknown> {
+/** vm's embedded view of a NIC (§5.3): security groups as objects with their names. */
+function instanceEni(e: Eni, eips: ElasticIp[], groupNames: ReadonlyMap<string, string>): Record<string, unknown> {
   return {
     networkInterfaceId: e.id,
     macAddress: mac(e.mac),
     vpcId: e.vpcId,
     subnetId: e.subnetId,
-    securityGroups: e.securityGroupIds.map((groupId) => ({ groupId, groupName: '' })),
+    securityGroups: e.securityGroupIds.map((groupId) => ({ groupId, groupName: groupNames.get(groupId) ?? '' })),
     sanityCheck: 1,
     primaryIp: privateIp(primaryOf(e)?.address ?? '', eips),
     secondaryIps: secondariesOf(e).map((i) => privateIp(i.address, eips)),
   };
 }
 
-export function instanceShape(i: Instance, enis: Eni[], eips: ElasticIp[]): Record<string, unknown> {
+export function instanceShape(i: Instance, enis: Eni[], eips: ElasticIp[], groupNames: ReadonlyMap<string, string>): Record<string, unknown> {
   const primary = enis.find((e) => e.primary);
   const secondaries = enis.filter((e) => !e.primary && e.instanceId === i.id).sort((a, b) => (a.deviceIndex ?? 0) - (b.deviceIndex ?? 0));
   const primaryIp = primary ? primaryOf(primary)?.address ?? '' : '';
@@ -92,7 +92,7 @@ export function instanceShape(i: Instance, enis: Eni[], eips: ElasticIp[]): Reco
     imageId: i.imageId,
     systemDisk: { diskCategory: 'cloud', autoDelete: true, deviceName: 'vda', status: 'attached' },
     dataDisks: [],
-    primaryNetworkInterface: primary ? { deviceIndex: 1, autoDelete: true, networkInterface: instanceEni(primary, eips) } : null,
+    primaryNetworkInterface: primary ? { deviceIndex: 1, autoDelete: true, networkInterface: instanceEni(primary, eips, groupNames) } : null,
     launchTime: beijingTime(i.createdAt),
     az: i.zone,
     keyNames: [],
@@ -103,7 +103,7 @@ export function instanceShape(i: Instance, enis: Eni[], eips: ElasticIp[]): Reco
   };
   // The doc example omits the key when there are none.
   if (secondaries.length) {
-    out.secondaryNetworkInterfaces = secondaries.map((e) => ({ deviceIndex: jdDeviceIndex(e), autoDelete: e.autoDelete, networkInterface: instanceEni(e, eips) }));
+    out.secondaryNetworkInterfaces = secondaries.map((e) => ({ deviceIndex: jdDeviceIndex(e), autoDelete: e.autoDelete, networkInterface: instanceEni(e, eips, groupNames) }));
   }
   return out;
 }

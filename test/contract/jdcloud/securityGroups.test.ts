@@ -120,7 +120,7 @@ for (const kind of STORE_KINDS) {
       await refusedJd(a, () => createInstancesNoWait(a, w.sub, { securityGroups: ['sg-zzzzzzzzzz'] }), 404, 'NOT_FOUND', "SecurityGroups 'sg-zzzzzzzzzz' not found");
       const [ins] = await createInstancesNoWait(a, w.sub, { securityGroups: [g2] });
       const described = (await a.vm.describeInstance({ instanceId: ins! })).result.instance;
-      assert.deepEqual(described.primaryNetworkInterface!.networkInterface.securityGroups.map((x) => x.groupId), [g2]);
+      assert.deepEqual(described.primaryNetworkInterface!.networkInterface.securityGroups, [{ groupId: g2, groupName: 'eni-2' }]);
 
       await a.vpc.modifyNetworkInterface({ networkInterfaceId: eni, securityGroups: [g2] });
       await a.vpc.deleteNetworkSecurityGroup({ networkSecurityGroupId: g1 });

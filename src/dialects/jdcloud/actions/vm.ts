@@ -34,6 +34,11 @@ async function filteredInstances(ctx: JdContext, f: Map<string, string[]>) {
   return { all, enis, eips };
 }
 
+/** Security group ids to names, for vm's NIC view. */
+async function groupNames(ctx: JdContext): Promise<Map<string, string>> {
+  return new Map((await ctx.core.listSecurityGroups(ctx.scope)).map((g) => [g.id, g.name]));
+}
+
 const INSTANCE_FILTERS = ['instanceId', 'privateIpAddress', 'az', 'vpcId', 'status', 'name', 'imageId', 'networkInterfaceId', 'subnetId', 'agId', 'faultDomain', 'dedicatedHostId', 'dedicatedPoolId', 'instanceType', 'elasticIpAddress'];
 
 const primaryNic = () =>
@@ -92,7 +97,7 @@ export const vmOps = {
       const instance = await mustInstance(ctx, id);
       const enis = await ctx.core.listEnis(ctx.scope, { instanceId: id });
       const eips = await ctx.core.listEips(ctx.scope);
-      return { instance: instanceShape(instance, enis, eips) };
+      return { instance: instanceShape(instance, enis, eips, await groupNames(ctx)) };
     },
   }),
   describeInstances: jdAction({
@@ -103,8 +108,9 @@ export const vmOps = {
     query: listQuery(),
     async run(ctx, { query }) {
       const { all, enis, eips } = await filteredInstances(ctx, filterMap(query, INSTANCE_FILTERS));
+      const names = await groupNames(ctx);
       return {
-        instances: jdPage(all, query).map((i) => instanceShape(i, enis.filter((e) => e.instanceId === i.id), eips)),
+        instances: jdPage(all, query).map((i) => instanceShape(i, enis.filter((e) => e.instanceId === i.id), eips, names)),
         totalCount: all.length,
       };
     },
