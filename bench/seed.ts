@@ -81,7 +81,7 @@ function buildVpc(ids: ReturnType<typeof seededIdSource>, macs: Set<string>, acc
   for (let i = 0; i < instanceCount; i++) {
     const instance: Instance = {
       id: ids.id('ins'), accountId, region: REGION, zone: ZONE, vpcId: vpc.id, subnetId: subnets[0]!.id, name: `bench-${index}-${i}`,
-      instanceType: INSTANCE_TYPE, imageId: 'img-l8og963d', state: 'RUNNING', chargeType: 'POSTPAID_BY_HOUR', securityGroupIds: [],
+      instanceType: INSTANCE_TYPE, imageId: 'img-l8og963d', state: 'RUNNING', chargeType: 'POSTPAID_BY_HOUR', userData: '', securityGroupIds: [],
       tags: [], latestOperation: null, latestOperationState: null, latestOperationRequestId: null, latestOperationError: null, createdAt: now,
     };
     instances.push(instance);

@@ -250,9 +250,9 @@ export const builtinCatalog: Catalog = deepFreeze({
         prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg', securityGroupRule: 'sgr' },
         // RunInstances without InstanceName names it 未命名; several at once get 1…n appended (CVM docs).
         naming: { instance: '未命名', batchSeparator: '', primaryEni: 'Primary ENI' },
-        // Tag docs (651/13354): 50 per resource, keys 1–127 and values up to 255 characters, no key
-        // under qcs:, project or 项目.
-        tags: { perResource: 50, keyMax: 127, valueMax: 255, reservedKeyPrefixes: ['qcs:', 'project', '项目'] },
+        // Tag docs (651/13354): 50 per resource, keys 1–127 and values up to 255 characters; keys may
+        // not begin with qcloud, tencent or project (the tag API), nor qcs: or 项目.
+        tags: { perResource: 50, keyMax: 127, valueMax: 255, reservedKeyPrefixes: ['qcloud', 'tencent', 'project', 'qcs:', '项目'] },
         // Tencent's documented defaults: 50 groups per region, 100 rules in each direction, 5 groups per
         // CVM (5 per ENI is inferred from the same limit).
         securityGroups: { vpcBound: false, quota: 50, rules: 100, rulesCountedPer: 'direction', perResource: 5 },

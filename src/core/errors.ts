@@ -17,7 +17,7 @@ export type Field =
   | 'subnet.name' | 'subnet.cidr' | 'subnet.zone'
   | 'eni.name' | 'eni.description' | 'eni.addresses' | 'eni.addresses.primary'
   | 'address'
-  | 'instance.name' | 'instance.addresses'
+  | 'instance.name' | 'instance.addresses' | 'instance.userData'
   | 'eip.count'
   | 'securityGroup.name' | 'securityGroup.description' | 'securityGroups'
   | 'rule.protocol' | 'rule.ports' | 'rule.target' | 'rule.action' | 'rule.description' | 'rule.index'

@@ -137,6 +137,8 @@ export interface Instance {
   imageId: string;
   state: InstanceState;
   chargeType: string;
+  /** The user data given at launch (base64, as the APIs carry it); '' when none. */
+  userData: string;
   securityGroupIds: string[];
   tags: Tag[];
   latestOperation: string | null;

@@ -279,5 +279,10 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         }
       },
     },
+    '0008_instance_user_data': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('instances').addColumn('user_data', 'text', (c) => c.notNull().defaultTo('')).execute();
+      },
+    },
   };
 }

@@ -78,6 +78,7 @@ export interface InstancesTable {
   image_id: string;
   state: string;
   charge_type: string;
+  user_data: string;
   security_group_ids: string;
   tags: string;
   latest_operation: string | null;

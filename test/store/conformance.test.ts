@@ -59,6 +59,7 @@ const instance = (id: string, vpcId: string, subnetId: string, scope = SCOPE, at
   imageId: 'img-eniplane',
   state: 'RUNNING',
   chargeType: 'POSTPAID_BY_HOUR',
+  userData: 'ZWNobyBoaQ==',
   securityGroupIds: ['sg-00000001'],
   tags: [{ key: 'k', value: 'v' }],
   latestOperation: 'RunInstances',
@@ -277,8 +278,8 @@ for (const kind of STORE_KINDS) {
           assert.equal(await tx.securityGroupOwnedElsewhere(foreign.id, SCOPE.accountId), true);
           assert.equal(await tx.securityGroupOwnedElsewhere(g1.id, SCOPE.accountId), false);
           // The seeded instance names sg-00000001; an id that only shares a prefix is no member.
-          assert.deepEqual(await tx.securityGroupMembers(SCOPE, g1.id), { enis: [], instances: [ins.id] });
-          assert.deepEqual(await tx.securityGroupMembers(SCOPE, 'sg-0000000'), { enis: [], instances: [] });
+          assert.deepEqual(await tx.securityGroupMembers(SCOPE, g1.id), { enis: [], primaryEnis: [], instances: [ins.id] });
+          assert.deepEqual(await tx.securityGroupMembers(SCOPE, 'sg-0000000'), { enis: [], primaryEnis: [], instances: [] });
         });
         const e = { ...eni('eni-00000001', sub, ['10.0.1.20']), securityGroupIds: [g2.id, g1.id] };
         const changed: SecurityGroup = { ...g1, rules: [g1.rules[1]!, g1.rules[0]!], policyVersion: 3, tags: [], updatedAt: T0 + 9 };
@@ -289,7 +290,7 @@ for (const kind of STORE_KINDS) {
         });
         await store.read(async (tx) => {
           assert.deepEqual(await tx.getSecurityGroup(SCOPE, g1.id), changed, 'the rules keep their new order');
-          assert.deepEqual(await tx.securityGroupMembers(SCOPE, g2.id), { enis: [e.id], instances: [] });
+          assert.deepEqual(await tx.securityGroupMembers(SCOPE, g2.id), { enis: [e.id], primaryEnis: [], instances: [] });
         });
         await store.write((tx) => tx.deleteSecurityGroup(g2.id));
         assert.deepEqual(await store.read((tx) => tx.listSecurityGroups(SCOPE)), [changed]);

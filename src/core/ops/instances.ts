@@ -25,7 +25,18 @@ export interface RunInstancesInput {
   securityGroupIds?: string[];
   tags?: Tag[];
   chargeType?: string;
+  /** Base64 user data, at most 16 KB (Tencent's limit); the same for every instance of the batch. */
+  userData?: string;
   dryRun?: boolean;
+}
+
+/** Tencent: "base64 encoded, at most 16 KB" (of the encoded text; our reading). */
+const USER_DATA_MAX = 16 * 1024;
+
+function requireUserData(userData: string | undefined): void {
+  if (userData === undefined) return;
+  if (userData.length > USER_DATA_MAX) fail('InvalidValue', { field: 'instance.userData', reason: 'tooLong', limit: USER_DATA_MAX, unit: 'chars' });
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(userData) || userData.length % 4 !== 0) fail('InvalidValue', { field: 'instance.userData', reason: 'malformed' });
 }
 
 export async function runInstances(core: CoreContext, scope: Scope, input: RunInstancesInput, meta: RequestMeta): Promise<{ instanceIds: string[]; taskId: string; replayed: boolean }> {
@@ -37,6 +48,7 @@ export async function runInstances(core: CoreContext, scope: Scope, input: RunIn
   if (!zone || zone.region.region !== scope.region) fail('NotFound', { resource: 'zone', id: input.zone });
   requireText('instance.name', input.name, policy.text['instance.name']);
   requireTags(policy.tags, input.tags ?? []);
+  requireUserData(input.userData);
   if (input.privateIps && input.privateIps.length !== input.count) {
     fail('InvalidValue', { field: 'instance.addresses', reason: 'range' });
   }
@@ -67,6 +79,7 @@ export async function runInstances(core: CoreContext, scope: Scope, input: RunIn
           imageId: input.imageId ?? 'img-eniplane',
           state: 'PENDING',
           chargeType: input.chargeType ?? 'POSTPAID_BY_HOUR',
+          userData: input.userData ?? '',
           securityGroupIds: [...securityGroupIds],
           tags: input.tags ?? [],
           latestOperation: 'RunInstances',
@@ -237,15 +250,21 @@ export const instanceTransitions: Transitions<'instance.run' | 'instance.start' 
  * Renames instances or replaces their security groups (which are their primary ENIs' groups), all
  * of them in one transaction.
  */
-export async function modifyInstances(core: CoreContext, scope: Scope, instanceIds: readonly string[], input: { name?: string; securityGroupIds?: readonly string[] }): Promise<void> {
+export async function modifyInstances(
+  core: CoreContext,
+  scope: Scope,
+  instanceIds: readonly string[],
+  input: { name?: string; securityGroupIds?: readonly string[]; userData?: string },
+): Promise<void> {
   const policy = policyOf(core, scope.provider);
   requireText('instance.name', input.name, policy.text['instance.name']);
+  requireUserData(input.userData);
   await core.store.write(async (tx) => {
     await tx.lock({ instances: [...instanceIds] });
     for (const id of instanceIds) {
       const instance = (await tx.getInstance(scope, id)) ?? fail('NotFound', { resource: 'instance', id });
       const groups = input.securityGroupIds && (await requireSecurityGroups(core, tx, scope, input.securityGroupIds, { resource: 'instance', vpcId: instance.vpcId }));
-      await tx.updateInstance({ ...instance, name: input.name ?? instance.name, securityGroupIds: groups ?? instance.securityGroupIds });
+      await tx.updateInstance({ ...instance, name: input.name ?? instance.name, securityGroupIds: groups ?? instance.securityGroupIds, userData: input.userData ?? instance.userData });
       if (groups) for (const e of await tx.listEnis(scope, { instanceId: id })) if (e.primary) await tx.updateEni({ ...e, securityGroupIds: [...groups] });
     }
   });

@@ -179,7 +179,10 @@ export async function modifySecurityGroup(core: CoreContext, scope: Scope, id: s
 
 export interface SecurityGroupUse {
   securityGroupId: string;
+  /** Secondary ENIs in the group. */
   enis: string[];
+  /** Primary ENIs in the group (they follow their instance's groups). */
+  primaryEnis: string[];
   instances: string[];
   /** Other groups whose rules name this one as their peer. */
   referencedBy: string[];
@@ -205,7 +208,7 @@ export async function deleteSecurityGroup(core: CoreContext, scope: Scope, id: s
     await tx.lockSecurityGroup(id);
     const g = await mustGetSecurityGroup(tx, scope, id);
     const use = await useOf(tx, scope, g);
-    if (use.enis.length || use.instances.length) fail('ResourceInUse', { resource: 'securityGroup', id, reason: 'the security group is bound to ENIs or instances' });
+    if (use.enis.length || use.primaryEnis.length || use.instances.length) fail('ResourceInUse', { resource: 'securityGroup', id, reason: 'the security group is bound to ENIs or instances' });
     if (use.referencedBy.length) fail('ResourceInUse', { resource: 'securityGroup', id, reason: `the security group is referenced by the rules of ${use.referencedBy.join(', ')}` });
     await tx.deleteSecurityGroup(id);
   });

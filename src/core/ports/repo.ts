@@ -50,8 +50,8 @@ export interface SecurityGroupRepo {
   updateSecurityGroup(g: SecurityGroup): Promise<void>;
   deleteSecurityGroup(id: string): Promise<void>;
   securityGroupOwnedElsewhere(id: string, accountId: string): Promise<boolean>;
-  /** The ENIs and instances of the scope that are members of the group. */
-  securityGroupMembers(scope: Scope, id: string): Promise<{ enis: string[]; instances: string[] }>;
+  /** The ENIs (secondary, and instances' primary ones apart) and instances of the scope in the group. */
+  securityGroupMembers(scope: Scope, id: string): Promise<{ enis: string[]; primaryEnis: string[]; instances: string[] }>;
   /** Holds a group while a request reads and rewrites its rules. */
   lockSecurityGroup(id: string): Promise<void>;
 }

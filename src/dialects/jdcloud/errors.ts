@@ -31,6 +31,7 @@ const FIELD: Record<Field, string> = {
   address: 'privateIpAddress',
   'instance.name': 'name',
   'instance.addresses': 'primaryIpAddress',
+  'instance.userData': 'userdata',
   'eip.count': 'maxCount',
   'securityGroup.name': 'networkSecurityGroupName',
   'securityGroup.description': 'description',

@@ -47,6 +47,7 @@ const FIELD: Record<Field, string> = {
   address: 'privateIpAddress',
   'instance.name': 'InstanceName',
   'instance.addresses': 'VirtualPrivateCloud.PrivateIpAddresses',
+  'instance.userData': 'UserData',
   'eip.count': 'count',
   'securityGroup.name': 'sgName',
   'securityGroup.description': 'sgRemark',

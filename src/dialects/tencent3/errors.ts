@@ -20,6 +20,7 @@ const FIELD: Record<Field, string> = {
   address: 'PrivateIpAddress',
   'instance.name': 'InstanceName',
   'instance.addresses': 'VirtualPrivateCloud.PrivateIpAddresses',
+  'instance.userData': 'UserData',
   'eip.count': 'AddressCount',
   'securityGroup.name': 'GroupName',
   'securityGroup.description': 'GroupDescription',
@@ -127,7 +128,7 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
     e('InvalidParameterValue.Malformed', `The CIDR block \`${d.cidr}\` must be inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 with a mask up to /28.`),
   CidrOutsideVpc: (d) => e('InvalidParameterValue.SubnetRange', `The subnet CIDR block \`${d.cidr}\` is not inside the VPC CIDR block \`${d.vpcCidr}\`.`),
   CidrOverlap: (d) => e('InvalidParameterValue.SubnetOverlap', `The CIDR block \`${d.cidr}\` overlaps the subnet \`${d.otherId}\`.`),
-  ResourceInUse: (d) => e('ResourceInUse', `The ${d.resource} \`${d.id}\` is in use: ${d.reason}.`),
+  ResourceInUse: (d) => e('ResourceInUse', `The ${d.resource === 'securityGroup' ? 'security group' : d.resource} \`${d.id}\` is in use: ${d.reason}.`),
   VpcQuotaExceeded: (d) => e('LimitExceeded', `The number of VPCs in this region has reached the quota (${d.limit}).`),
   SubnetQuotaExceeded: (d) => e('LimitExceeded', `The number of subnets in \`${d.vpcId}\` has reached the quota (${d.limit}).`),
   EniQuotaPerVpcExceeded: (d) =>

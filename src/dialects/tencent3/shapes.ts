@@ -29,7 +29,7 @@ import type {
 export type Language = 'zh-CN' | 'en-US';
 
 /** Every field of an SDK wire type, required and never undefined. */
-type Full<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
+export type Full<T> = { [K in keyof T]-?: Exclude<T[K], undefined> };
 /** The listed fields of an SDK wire type, required; each may be null where the vendor sends null. */
 type Fields<T, K extends keyof T> = { [P in K]-?: Exclude<T[P], undefined> | null };
 

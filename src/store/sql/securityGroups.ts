@@ -40,22 +40,32 @@ export class SecurityGroupSql extends SqlBase implements SecurityGroupRepo {
     return r !== undefined;
   }
 
-  async securityGroupMembers(scope: Scope, id: string): Promise<{ enis: string[]; instances: string[] }> {
+  async securityGroupMembers(scope: Scope, id: string): Promise<{ enis: string[]; primaryEnis: string[]; instances: string[] }> {
     // Members keep their groups as a JSON list of ids; an id's quoted form cannot match another id.
     const quoted = `%${JSON.stringify(id)}%`;
-    const [enis, instances] = await Promise.all(
-      (['enis', 'instances'] as const).map((table) =>
-        this.db
-          .selectFrom(table)
-          .select('id')
-          .where('account_id', '=', scope.accountId)
-          .where('region', '=', scope.region)
-          .where('security_group_ids', 'like', quoted)
-          .orderBy('id')
-          .execute(),
-      ),
-    );
-    return { enis: enis!.map((r) => r.id), instances: instances!.map((r) => r.id) };
+    const [enis, instances] = await Promise.all([
+      this.db
+        .selectFrom('enis')
+        .select(['id', 'is_primary'])
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('security_group_ids', 'like', quoted)
+        .orderBy('id')
+        .execute(),
+      this.db
+        .selectFrom('instances')
+        .select('id')
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('security_group_ids', 'like', quoted)
+        .orderBy('id')
+        .execute(),
+    ]);
+    return {
+      enis: enis.filter((r) => Number(r.is_primary) !== 1).map((r) => r.id),
+      primaryEnis: enis.filter((r) => Number(r.is_primary) === 1).map((r) => r.id),
+      instances: instances.map((r) => r.id),
+    };
   }
 
   async lockSecurityGroup(id: string): Promise<void> {

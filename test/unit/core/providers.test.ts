@@ -44,7 +44,7 @@ describe('provider policy (no store)', () => {
         idLength: 8,
         prefixes: { vpc: 'vpc', subnet: 'subnet', eni: 'eni', instance: 'ins', routeTable: 'rtb', eip: 'eip', securityGroup: 'sg', securityGroupRule: 'sgr' },
         naming: { instance: '未命名', batchSeparator: '', primaryEni: 'Primary ENI' },
-        tags: { perResource: 50, keyMax: 127, valueMax: 255, reservedKeyPrefixes: ['qcs:', 'project', '项目'] },
+        tags: { perResource: 50, keyMax: 127, valueMax: 255, reservedKeyPrefixes: ['qcloud', 'tencent', 'project', 'qcs:', '项目'] },
         securityGroups: { vpcBound: false, quota: 50, rules: 100, rulesCountedPer: 'direction', perResource: 5 },
         macPrefix: '20:90:6F',
         eniZoneBound: true,

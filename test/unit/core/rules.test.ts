@@ -63,6 +63,7 @@ const instance = (over: Partial<Instance> = {}): Instance => ({
   imageId: 'img-1',
   state: 'RUNNING',
   chargeType: 'POSTPAID_BY_HOUR',
+  userData: '',
   securityGroupIds: [],
   tags: [],
   latestOperation: null,

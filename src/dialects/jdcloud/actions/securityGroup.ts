@@ -64,7 +64,7 @@ function target(prefix: string): Pick<RuleSpec, 'cidr' | 'ipv6Cidr'> {
 
 async function view(ctx: JdContext, groups: SecurityGroup[]): Promise<Array<Record<string, unknown>>> {
   const use = groups.length ? await ctx.core.securityGroupUse(ctx.scope, groups.map((g) => g.id)) : [];
-  return groups.map((g, i) => securityGroupShape(g, use[i]!.enis));
+  return groups.map((g, i) => securityGroupShape(g, [...use[i]!.primaryEnis, ...use[i]!.enis].sort()));
 }
 
 export const securityGroupOps = {

@@ -136,7 +136,8 @@ export const dfw2Actions = {
     params: p2.obj({ sgId: p2.str() }),
     async run(ctx, p) {
       const [use] = await ctx.core.securityGroupUse(ctx.scope, [p.sgId]);
-      return { data: { totalCount: use!.enis.length, networkInterfaceSet: use!.enis.map((networkInterfaceId) => ({ networkInterfaceId })) } };
+      const enis = [...use!.primaryEnis, ...use!.enis].sort();
+      return { data: { totalCount: enis.length, networkInterfaceSet: enis.map((networkInterfaceId) => ({ networkInterfaceId })) } };
     },
   }),
 };

@@ -44,7 +44,8 @@ export const vpc2Actions = {
           cidrBlock: s.cidr,
           zoneId: zoneIdOf(ctx.core.catalog, s.zone),
         })),
-        routeTableSet: vpc.subnets.length ? [{ routeTableId: vpc.subnets[0]!.routeTableId, routeTableType: 1, routeTableName: 'default' }] : [],
+        // The VPC's main route table, made with it (the one 3.0 DescribeRouteTables reports).
+        routeTableSet: [{ routeTableId: vpc.routeTableId, routeTableType: 1, routeTableName: 'default' }],
       };
     },
   }),

@@ -6,7 +6,8 @@
 import type { Instance } from '../../../core/model.ts';
 import { action, page, RATE } from '../action.ts';
 import { t } from '../codec.ts';
-import { beijingTime, systemDiskId, SYSTEM_DISK } from '../shapes.ts';
+import type { Disk as WireDisk } from 'tencentcloud-sdk-nodejs/tencentcloud/services/cbs/v20170312/cbs_models.js';
+import { beijingTime, systemDiskId, SYSTEM_DISK, type Full } from '../shapes.ts';
 import { TcError } from '../tcError.ts';
 import { checkPaging } from './common.ts';
 
@@ -27,7 +28,7 @@ const DISK_FILTERS: Record<string, (v: string, i: Instance) => boolean> = {
 const diskName = (i: Instance): string => `${i.id}_system`;
 
 function diskShape(i: Instance): Record<string, unknown> {
-  return {
+  const out: Full<Omit<WireDisk, 'RequestId'>> = {
     DiskId: systemDiskId(i.id),
     DiskName: diskName(i),
     DiskUsage: 'SYSTEM_DISK',
@@ -38,22 +39,42 @@ function diskShape(i: Instance): Record<string, unknown> {
     InstanceId: i.id,
     InstanceIdList: [i.id],
     InstanceType: 'CVM',
+    AttachMode: 'PF',
     DiskChargeType: i.chargeType,
     Portable: false,
     Placement: { Zone: i.zone, ProjectId: 0, CageId: '', CdcId: '', CdcName: '', DedicatedClusterId: '', ProjectName: 'Default Project' },
     DeleteWithInstance: true,
     Encrypt: false,
+    EncryptType: '',
+    KmsKeyId: '',
     ThroughputPerformance: 0,
     RenewFlag: '',
     DeadlineTime: '',
+    DeadlineError: false,
+    AutoRenewFlagError: false,
+    DifferDaysOfDeadline: 0,
+    IsReturnable: false,
+    ReturnFailCode: 0,
     CreateTime: beijingTime(i.createdAt),
     Tags: [],
     SnapshotAbility: true,
+    SnapshotCount: 0,
+    SnapshotSize: 0,
+    DeleteSnapshot: 0,
+    AutoSnapshotPolicyIds: [],
+    Rollbacking: false,
+    RollbackPercent: 0,
+    Migrating: false,
+    MigratePercent: 0,
+    BackupDisk: false,
+    DiskBackupQuota: 0,
+    DiskBackupCount: 0,
     Shareable: false,
     BurstPerformance: false,
     ErrorPrompt: '',
     LastAttachInsId: i.id,
   };
+  return out;
 }
 
 export const cbsActions = {

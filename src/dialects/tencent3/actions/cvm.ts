@@ -47,7 +47,7 @@ export const cvmActions = {
       LoginSettings: accepted(),
       EnhancedService: accepted(),
       HostName: accepted(),
-      UserData: accepted(),
+      UserData: t.str().optional(),
       InstanceChargePrepaid: accepted(),
       ActionTimer: accepted(),
       DisasterRecoverGroupIds: accepted(),
@@ -73,6 +73,7 @@ export const cvmActions = {
           securityGroupIds: p.SecurityGroupIds,
           tags,
           chargeType: p.InstanceChargeType,
+          userData: p.UserData,
           dryRun: p.DryRun,
         },
         meta,
@@ -211,8 +212,7 @@ export const cvmActions = {
     async run({ core, scope }, p) {
       for (const a of p.Attributes) if (a !== 'UserData') throw new TcError('InvalidParameterValue', `The attribute \`${a}\` is not supported; UserData is.`);
       const instances = await core.listInstances(scope, requireIds(p.InstanceIds));
-      // User data is not kept: every instance answers with none.
-      return { InstanceSet: instances.map((i) => ({ InstanceId: i.id, Attributes: { UserData: '' } })) };
+      return { InstanceSet: instances.map((i) => ({ InstanceId: i.id, Attributes: { UserData: i.userData } })) };
     },
   }),
   ModifyInstancesAttribute: action({
@@ -222,7 +222,7 @@ export const cvmActions = {
       InstanceIds: ids(),
       InstanceName: t.str().optional(),
       SecurityGroups: t.list(t.str()).optional(),
-      UserData: accepted(),
+      UserData: t.str().optional(),
       HostName: accepted(),
       DisableApiTermination: accepted(),
       CamRoleName: accepted(),
@@ -230,10 +230,10 @@ export const cvmActions = {
       AutoReboot: accepted(),
     }),
     async run({ core, scope }, p) {
-      if (p.InstanceName === undefined && p.SecurityGroups === undefined) {
-        throw new TcError('UnsupportedOperation', 'Only InstanceName and SecurityGroups can be changed by this service.');
+      if (p.InstanceName === undefined && p.SecurityGroups === undefined && p.UserData === undefined) {
+        throw new TcError('UnsupportedOperation', 'Only InstanceName, SecurityGroups and UserData can be changed by this service.');
       }
-      await core.modifyInstances(scope, requireIds(p.InstanceIds), { name: p.InstanceName, securityGroupIds: p.SecurityGroups });
+      await core.modifyInstances(scope, requireIds(p.InstanceIds), { name: p.InstanceName, securityGroupIds: p.SecurityGroups, userData: p.UserData });
       return {};
     },
   }),

@@ -221,6 +221,8 @@ export const securityGroupActions = {
     params: t.obj({ SecurityGroupIds: t.list(sgId(), 100) }),
     async run({ core, scope }, p) {
       const use = await core.securityGroupUse(scope, p.SecurityGroupIds);
+      // An instance counts once, under CVM: its primary ENI is not counted again under ENI (our
+      // reading; the docs do not say).
       return {
         SecurityGroupAssociationStatisticsSet: use.map((u) => ({
           SecurityGroupId: u.securityGroupId,

@@ -63,7 +63,8 @@ function resourceName(account: Account, region: string, ref: TagRef): string {
 
 const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
 
-function tagResourceRows(tagged: readonly Tagged[]): Array<Record<string, unknown>> {
+/** TagResource rows; `serviceType` is the one the caller named, else the kind's own. */
+function tagResourceRows(tagged: readonly Tagged[], serviceType?: string): Array<Record<string, unknown>> {
   return tagged.flatMap((r) =>
     r.tags.map((tag) => ({
       TagKey: tag.key,
@@ -71,7 +72,7 @@ function tagResourceRows(tagged: readonly Tagged[]): Array<Record<string, unknow
       ResourceId: r.ref.id,
       TagKeyMd5: md5(tag.key),
       TagValueMd5: md5(tag.value),
-      ServiceType: NAME_OF[r.ref.kind].service,
+      ServiceType: serviceType ?? NAME_OF[r.ref.kind].service,
       Category: 'Custom',
     })),
   );
@@ -125,7 +126,7 @@ export const tagActions = {
       const { offset, limit } = tagPaging(p.Offset, p.Limit);
       const kind = kindOf(p.ServiceType, p.ResourcePrefix);
       const tagged = await ctx.core.listTags(regionScope(ctx, p.ResourceRegion), p.ResourceIds.map((id) => ({ kind, id })));
-      const rows = p.Category === 'System' ? [] : tagResourceRows(tagged);
+      const rows = p.Category === 'System' ? [] : tagResourceRows(tagged, p.ServiceType);
       return { TotalCount: rows.length, Offset: offset, Limit: limit, Tags: rows.slice(offset, offset + limit) };
     },
   ),
@@ -150,7 +151,7 @@ export const tagActions = {
           const n = NAME_OF[r.ref.kind];
           return (!p.ServiceType || n.service === p.ServiceType) && (!p.ResourcePrefix || n.prefix === p.ResourcePrefix) && (!p.ResourceId || r.ref.id === p.ResourceId);
         });
-        for (const row of tagResourceRows(tagged)) rows.push({ ...row, ResourcePrefix: NAME_OF[tagged.find((x) => x.ref.id === row.ResourceId)!.ref.kind].prefix, ResourceRegion: region });
+        rows.push(...tagResourceRows(tagged));
       }
       return { TotalCount: rows.length, Offset: offset, Limit: limit, Rows: rows.slice(offset, offset + limit) };
     },

@@ -263,7 +263,7 @@ type IV = Instance & { primaryIps: string[] };
 const inst = (o: Partial<IV> & Pick<IV, 'id'>): IV => ({
   accountId: 'acc-1', region: 'ap-guangzhou', zone: 'ap-guangzhou-3', vpcId: 'vpc-aaaa0001',
   subnetId: 'subnet-aaaa0001', name: '', instanceType: 'S5.MEDIUM4', imageId: 'img-aaaa0001', state: 'RUNNING',
-  chargeType: 'POSTPAID_BY_HOUR', securityGroupIds: [], tags: [], latestOperation: null, latestOperationState: null,
+  chargeType: 'POSTPAID_BY_HOUR', userData: '', securityGroupIds: [], tags: [], latestOperation: null, latestOperationState: null,
   latestOperationRequestId: null, latestOperationError: null, createdAt: T0, primaryIps: [], ...o,
 });
 const INSTANCES = [

@@ -160,7 +160,7 @@ test('subnetShape: every §6.4 field', () => {
 const instance: Instance & { primaryIps: string[] } = {
   id: 'ins-aaaa0001', accountId: 'acc-1', region: 'ap-guangzhou', zone: 'ap-guangzhou-3',
   vpcId: 'vpc-aaaa0001', subnetId: 'subnet-aaaa0001', name: 'web-1', instanceType: 'S5.MEDIUM4',
-  imageId: 'img-aaaa0001', state: 'RUNNING', chargeType: 'POSTPAID_BY_HOUR', securityGroupIds: ['sg-aaaa0001'],
+  imageId: 'img-aaaa0001', state: 'RUNNING', chargeType: 'POSTPAID_BY_HOUR', userData: '', securityGroupIds: ['sg-aaaa0001'],
   tags: [{ key: 'env', value: 'prod' }], latestOperation: 'RunInstances', latestOperationState: 'SUCCESS',
   latestOperationRequestId: 'req-1', latestOperationError: null, createdAt: T1, primaryIps: ['10.0.1.10'],
 };
