@@ -41,6 +41,8 @@ export interface AccountInfo {
   secretKey: string;
   provider: string;
   name: string;
+  /** Tencent's numeric owner uin (the `uin/…` of six-part resource names). */
+  ownerUin: string;
 }
 
 export interface RunningServer {
@@ -206,6 +208,7 @@ async function createAccountCli(db: string, env: Record<string, string> | undefi
     secretKey: o.secretKey as string,
     provider: typeof o.provider === 'string' ? o.provider : 'tencent',
     name: typeof o.name === 'string' ? o.name : accountName,
+    ownerUin: typeof o.ownerUin === 'string' ? o.ownerUin : '',
   };
 }
 
