@@ -270,6 +270,15 @@ export function filterSubnets(subnets: SubnetView[], filters: Filter[]): SubnetV
   return apply(subnets, filters, subnetFilters, VPC_UNKNOWN);
 }
 
+/**
+ * Filters over things without tags (catalog images, system disks): each name's predicate is ORed
+ * over its values, the filters ANDed; an unknown name is `unknownCode`.
+ */
+export function filterPlain<T>(items: T[], filters: Filter[], table: Readonly<Record<string, ValuePredicate<T>>>, unknownCode = CVM_UNKNOWN): T[] {
+  for (const f of filters) if (!Object.hasOwn(table, f.Name)) throw new TcError(unknownCode, `The filter \`${f.Name}\` is not supported.`);
+  return items.filter((r) => filters.every((f) => f.Values.some((v) => table[f.Name]!(v, r))));
+}
+
 /** DescribeRouteTables. */
 export function filterRouteTables(tables: RouteTableView[], filters: Filter[]): RouteTableView[] {
   return apply(tables, filters, routeTableFilters, VPC_UNKNOWN);

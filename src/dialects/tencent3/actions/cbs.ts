@@ -10,6 +10,7 @@ import type { Disk as WireDisk } from 'tencentcloud-sdk-nodejs/tencentcloud/serv
 import { beijingTime, systemDiskId, SYSTEM_DISK, type Full } from '../shapes.ts';
 import { TcError } from '../tcError.ts';
 import { checkPaging } from './common.ts';
+import { filterPlain } from '../filters.ts';
 
 const DISK_FILTERS: Record<string, (v: string, i: Instance) => boolean> = {
   'disk-id': (v, i) => systemDiskId(i.id) === v,
@@ -95,11 +96,7 @@ export const cbsActions = {
       if (p.DiskIds?.length && p.Filters?.length) throw new TcError('InvalidParameterValue', 'DiskIds and Filters cannot be given together.');
       let instances = await core.listInstances(scope);
       if (p.DiskIds?.length) instances = instances.filter((i) => p.DiskIds!.includes(systemDiskId(i.id)));
-      for (const f of p.Filters ?? []) {
-        const test = DISK_FILTERS[f.Name];
-        if (!test) throw new TcError('InvalidFilter', `The filter \`${f.Name}\` is not supported.`);
-        instances = instances.filter((i) => f.Values.some((v) => test(v, i)));
-      }
+      instances = filterPlain(instances, p.Filters ?? [], DISK_FILTERS);
       if (p.Order?.toUpperCase() === 'DESC') instances.reverse();
       return { TotalCount: instances.length, DiskSet: page(instances, offset, limit).map(diskShape) };
     },

@@ -3,7 +3,7 @@ import { findRegion } from '../../../core/catalog.ts';
 import { findInstanceType, type ImageInfo, type InstanceTypeInfo } from '../../../core/catalog.ts';
 import { action, page, RATE } from '../action.ts';
 import { t } from '../codec.ts';
-import { filterInstances } from '../filters.ts';
+import { filterInstances, filterPlain } from '../filters.ts';
 import { instanceShape, regionShape, zoneShape } from '../shapes.ts';
 import { TcError } from '../tcError.ts';
 import { checkPaging, fromTags } from './common.ts';
@@ -197,11 +197,7 @@ export const cvmActions = {
       }
       let images = core.catalog.providers[scope.provider].images;
       if (p.ImageIds?.length) images = images.filter((i) => p.ImageIds!.includes(i.id));
-      for (const f of p.Filters ?? []) {
-        const test = IMAGE_FILTERS[f.Name];
-        if (!test) throw new TcError('InvalidFilter', `The filter \`${f.Name}\` is not supported.`);
-        images = images.filter((i) => f.Values.some((v) => test(v, i)));
-      }
+      images = filterPlain(images, p.Filters ?? [], IMAGE_FILTERS);
       return { TotalCount: images.length, ImageSet: page(images, offset, limit).map(imageShape) };
     },
   }),
