@@ -1,5 +1,6 @@
 /** Wires the layers of DESIGN.md into one running node: store, core, task engine, dialects, HTTP. */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { FixedWindowRateLimiter } from './auth/rateLimiter.ts';
@@ -9,7 +10,7 @@ import { ReplayCache } from './auth/replayCache.ts';
 import { loadCatalog } from './core/catalog.ts';
 import { resourceIdPattern } from './core/naming.ts';
 import { systemClock, type Clock } from './core/clock.ts';
-import { coreApi } from './core/api.ts';
+import { controlApi, coreApi } from './core/api.ts';
 import { defaultLimits, type CoreContext } from './core/context.ts';
 import { randomIdSource } from './core/ids.ts';
 import { createAccount } from './core/ops/accounts.ts';
@@ -17,6 +18,7 @@ import { SimDriver, parseFaults } from './dataplane/sim.ts';
 import { Tencent3Dialect, LIMITS } from './dialects/tencent3/dialect.ts';
 import { Tencent2Dialect } from './dialects/tencent2/dialect.ts';
 import { JdcloudDialect } from './dialects/jdcloud/dialect.ts';
+import { AdminDialect } from './dialects/admin/dialect.ts';
 import { buildServer } from './http/server.ts';
 import { openStore } from './store/open.ts';
 import { GroupCommit } from './store/groupCommit.ts';
@@ -94,8 +96,9 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     secrets,
     log: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => logger[level](data, msg),
   };
+  const admin = new AdminDialect({ control: controlApi(core), token: adminToken(cfg.db, logger) });
   // Asked in this order which one answers a path; API 3.0, last, answers every other path.
-  const dialects = [new JdcloudDialect(common), new Tencent2Dialect(common), new Tencent3Dialect(common)];
+  const dialects = [admin, new JdcloudDialect(common), new Tencent2Dialect(common), new Tencent3Dialect(common)];
   // Entries of requests finishing together share one transaction (see store/groupCommit.ts).
   const auditTrail = new GroupCommit<AuditEntry>(store, (tx, entry) => tx.insertAudit(entry));
   const server = buildServer({
@@ -127,6 +130,33 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
     },
   };
+}
+
+/**
+ * The control plane's bearer token: ENIPLANE_ADMIN_TOKEN, or else the one in `admin-token` beside
+ * credentials.json, made (mode 0600) on first start.
+ */
+export function adminToken(db: string, logger?: Logger): string {
+  const given = process.env.ENIPLANE_ADMIN_TOKEN?.trim();
+  if (given) return given;
+  const dir = dataDirOf(db);
+  const file = join(dir, 'admin-token');
+  if (existsSync(file)) {
+    const token = readFileSync(file, 'utf8').trim();
+    if (token) return token;
+  }
+  mkdirSync(dir, { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  try {
+    // 'wx': a node starting at the same moment that made the file first wins; this one reads it.
+    writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    throw e;
+  }
+  chmodSync(file, 0o600);
+  logger?.info({ file }, 'created the admin token');
+  return token;
 }
 
 /** On first start, one account so that `npm start` is usable at once; its keys go to a private file. */

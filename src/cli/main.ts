@@ -6,9 +6,12 @@ import { systemClock } from '../core/clock.ts';
 import { randomIdSource } from '../core/ids.ts';
 import { createAccount, listAccounts, rotateKey, setAccountEnabled } from '../core/ops/accounts.ts';
 import { secretBoxFromEnv } from '../auth/secrets.ts';
-import type { Store } from '../core/ports/repo.ts';
+import type { Store, WorldDocument } from '../core/ports/repo.ts';
 import type { Provider } from '../core/model.ts';
 import { openStore } from '../store/open.ts';
+import { controlApi, type Control } from '../core/api.ts';
+import { isDomainError, type DomainError } from '../core/errors.ts';
+import { readFileSync } from 'node:fs';
 
 const DEFAULT_DB = './data/eniplane.db';
 
@@ -162,6 +165,85 @@ program
         .join('\n');
       print(o.json, entries, text);
     });
+  });
+
+// ---- the control plane, offline on the database (a running server sees the result at once) ----
+
+/** The control operations on one store for one command; a refusal is printed, not thrown. */
+async function withControl<T>(db: string, fn: (control: Control) => Promise<T>): Promise<T> {
+  return withStore(db, (store) =>
+    fn(controlApi({ store, clock: systemClock, notify() {} })).catch((e: unknown) => fatal(isDomainError(e) ? controlMessage(e) : e instanceof Error ? e.message : String(e))),
+  );
+}
+
+function controlMessage(e: DomainError): string {
+  const d = e.data as { resource?: string; id?: string; field?: string; value?: unknown };
+  return e.kind === 'NotFound' ? `no ${d.resource} named "${d.id}"` : `${d.field ?? e.kind}: ${typeof d.value === 'string' ? d.value : JSON.stringify(d.value)} is not valid`;
+}
+
+program
+  .command('reset')
+  .description('remove every resource and task (of one account, or of all); accounts and keys stay')
+  .option('--account <accountId>', 'only this account')
+  .addOption(dbOption())
+  .option('--json', 'print JSON')
+  .action(async (o) => {
+    const r = await withControl(o.db, (c) => c.reset(o.account));
+    print(o.json, r, `removed ${r.removed} rows`);
+  });
+
+const snapshot = program.command('snapshot').description('save, list, restore and delete whole worlds (kept in the database)');
+snapshot
+  .command('save <name>')
+  .addOption(dbOption())
+  .option('--json', 'print JSON')
+  .action(async (name: string, o) => {
+    const r = await withControl(o.db, (c) => c.saveSnapshot(name));
+    print(o.json, { name: r.name, createdAt: new Date(r.createdAt).toISOString() }, `saved ${r.name}`);
+  });
+snapshot
+  .command('list')
+  .addOption(dbOption())
+  .option('--json', 'print JSON')
+  .action(async (o) => {
+    const list = (await withControl(o.db, (c) => c.listSnapshots())).map((x) => ({ name: x.name, createdAt: new Date(x.createdAt).toISOString() }));
+    print(o.json, list, list.map((x) => `${x.createdAt}\t${x.name}`).join('\n'));
+  });
+for (const verb of ['restore', 'delete'] as const) {
+  snapshot
+    .command(`${verb} <name>`)
+    .addOption(dbOption())
+    .option('--json', 'print JSON')
+    .action(async (name: string, o) => {
+      await withControl(o.db, (c) => (verb === 'restore' ? c.restoreSnapshot(name) : c.deleteSnapshot(name)));
+      print(o.json, { [verb === 'restore' ? 'restored' : 'deleted']: name }, `${verb === 'restore' ? 'restored' : 'deleted'} ${name}`);
+    });
+}
+
+program
+  .command('export')
+  .description('print the whole world as one versioned JSON document')
+  .addOption(dbOption())
+  .action(async (o) => {
+    const doc = await withControl(o.db, (c) => c.exportWorld());
+    process.stdout.write(`${JSON.stringify(doc)}\n`);
+  });
+
+program
+  .command('import <file>')
+  .description('replace the whole world with a document from export (another store\'s too)')
+  .addOption(dbOption())
+  .option('--json', 'print JSON')
+  .action(async (file: string, o) => {
+    let doc: WorldDocument;
+    try {
+      doc = JSON.parse(readFileSync(file, 'utf8')) as WorldDocument;
+    } catch (e) {
+      fatal(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (doc?.format !== 'eniplane-world' || typeof doc.version !== 'string' || typeof doc.tables !== 'object' || doc.tables === null) fatal(`${file}: not an eniplane world document`);
+    await withControl(o.db, (c) => c.importWorld(doc));
+    print(o.json, { imported: file }, `imported ${file}`);
   });
 
 /** Each vendor names its key pair differently: Tencent SecretId/SecretKey, JD Cloud AccessKey/SecretKey. */

@@ -5,6 +5,7 @@
  */
 import type { CoreContext } from './context.ts';
 import { keyAndAccount } from './ops/accounts.ts';
+import { deleteSnapshot, exportWorld, importWorld, listSnapshots, resetWorld, restoreSnapshot, saveSnapshot } from './ops/control.ts';
 import { associateEip, associateEipToInstance, createEips, deleteEip, disassociateEip, listEips } from './ops/eips.ts';
 import { assignIps, attachEni, createEni, deleteEni, describeIps, detachEni, eniLimits, listEnis, migrateEni, migrateIp, modifyEni, pageEnis, regroupEnis, setAutoDelete, unassignIps } from './ops/enis.ts';
 import { changePower, listInstances, modifyInstances, runInstances } from './ops/instances.ts';
@@ -25,7 +26,7 @@ import { getTask } from './ops/tasks.ts';
 import { changeTags, listTags, taggedResources } from './ops/tags.ts';
 
 /** `op` with its context filled in (a bound function: no rest/spread on every call). */
-function bind<A extends unknown[], R>(ctx: CoreContext, op: (ctx: CoreContext, ...args: A) => R): (...args: A) => R {
+function bind<C, A extends unknown[], R>(ctx: C, op: (ctx: C, ...args: A) => R): (...args: A) => R {
   return op.bind(undefined, ctx) as unknown as (...args: A) => R;
 }
 
@@ -89,3 +90,18 @@ export function coreApi(ctx: CoreContext) {
 }
 
 export type Core = ReturnType<typeof coreApi>;
+
+/** What the control plane (admin API, CLI) may do to the whole world, below the cloud APIs. */
+export function controlApi(ctx: Pick<CoreContext, 'store' | 'clock' | 'notify'>) {
+  return {
+    reset: bind(ctx, resetWorld),
+    exportWorld: bind(ctx, exportWorld),
+    importWorld: bind(ctx, importWorld),
+    saveSnapshot: bind(ctx, saveSnapshot),
+    listSnapshots: bind(ctx, listSnapshots),
+    restoreSnapshot: bind(ctx, restoreSnapshot),
+    deleteSnapshot: bind(ctx, deleteSnapshot),
+  };
+}
+
+export type Control = ReturnType<typeof controlApi>;

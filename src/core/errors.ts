@@ -5,7 +5,7 @@
 
 export type ResourceKind =
   | 'vpc' | 'subnet' | 'eni' | 'instance' | 'task' | 'zone' | 'instanceType' | 'ip' | 'region' | 'eip' | 'account'
-  | 'securityGroup' | 'securityGroupRule' | 'routeTable' | 'image' | 'disk';
+  | 'securityGroup' | 'securityGroupRule' | 'routeTable' | 'image' | 'disk' | 'snapshot';
 
 /**
  * The request values core checks, in neutral words. Each dialect's error table renders them as its
@@ -21,7 +21,8 @@ export type Field =
   | 'eip.count'
   | 'securityGroup.name' | 'securityGroup.description' | 'securityGroups'
   | 'rule.protocol' | 'rule.ports' | 'rule.target' | 'rule.action' | 'rule.description' | 'rule.index'
-  | 'tags' | 'tag.key' | 'tag.value';
+  | 'tags' | 'tag.key' | 'tag.value'
+  | 'snapshot.name' | 'world';
 
 export interface DomainErrorData {
   /**

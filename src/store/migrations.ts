@@ -15,6 +15,11 @@ function derivedRouteTableId(vpcId: string): string {
 
 export type SqlDialect = 'sqlite' | 'postgres';
 
+/** The schema version: the name of the last migration. World documents carry it. */
+export function schemaVersion(): string {
+  return Object.keys(migrations('sqlite')).sort().at(-1)!;
+}
+
 export function migrations(dialect: SqlDialect): Record<string, Migration> {
   // Millisecond timestamps overflow 32 bits; PostgreSQL needs bigint where SQLite's integer is 64-bit.
   const big = dialect === 'postgres' ? 'bigint' : 'integer';
@@ -282,6 +287,17 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0008_instance_user_data': {
       async up(db: Kysely<any>) {
         await db.schema.alterTable('instances').addColumn('user_data', 'text', (c) => c.notNull().defaultTo('')).execute();
+      },
+    },
+    '0009_snapshots': {
+      async up(db: Kysely<any>) {
+        // Saved worlds (the control plane's snapshots), kept in the store so every node of a cell sees them.
+        await db.schema
+          .createTable('snapshots')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('created_at', big, (c) => c.notNull())
+          .addColumn('document', 'text', (c) => c.notNull())
+          .execute();
       },
     },
   };

@@ -14,6 +14,7 @@ import { InstanceSql } from './sql/instances.ts';
 import { NetworkSql } from './sql/network.ts';
 import { SecurityGroupSql } from './sql/securityGroups.ts';
 import { TaskSql } from './sql/tasks.ts';
+import { WorldSql } from './sql/world.ts';
 
 export class SqlRepo extends SqlBase implements Repo {
   /**
@@ -33,7 +34,7 @@ export class SqlRepo extends SqlBase implements Repo {
 
 // The aggregates' methods, copied once onto SqlRepo's prototype: one object per transaction, no
 // per-call delegation. The interface merge below gives SqlRepo their types.
-const AGGREGATES = [AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql];
+const AGGREGATES = [AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql];
 for (const part of AGGREGATES) {
   for (const name of Object.getOwnPropertyNames(part.prototype)) {
     if (name === 'constructor') continue;
@@ -43,4 +44,4 @@ for (const part of AGGREGATES) {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlRepo extends AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql {}
+export interface SqlRepo extends AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql {}

@@ -183,6 +183,13 @@ export interface SecurityGroupsTable {
   updated_at: number;
 }
 
+export interface SnapshotsTable {
+  name: string;
+  created_at: number;
+  /** The world as exportWorld gives it, as JSON. */
+  document: string;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -197,6 +204,7 @@ export interface Database {
   audit_log: AuditLogTable;
   task_resources: TaskResourcesTable;
   security_groups: SecurityGroupsTable;
+  snapshots: SnapshotsTable;
 }
 
 /** Which resources each RUNNING task names: the index behind "one operation at a time". */

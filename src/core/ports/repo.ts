@@ -149,12 +149,43 @@ export interface IdempotencyRepo {
   putIdempotency(rec: IdempotencyRecord): Promise<void>;
 }
 
+/**
+ * The whole world as plain data, for export, import and snapshots: every row of every table that
+ * holds accounts, keys, resources and tasks, keyed by table. Opaque to core except for its version,
+ * which is the store's schema version; the audit trail is not part of a world.
+ */
+export interface WorldDocument {
+  format: 'eniplane-world';
+  version: string;
+  tables: Record<string, Array<Record<string, unknown>>>;
+}
+
+/** A world document that does not fit this store: the message names the table and row. */
+export class WorldMismatch extends Error {
+  override readonly name = 'WorldMismatch';
+}
+
+export interface WorldRepo {
+  exportWorld(): Promise<WorldDocument>;
+  /**
+   * Replaces the world with `doc` (which must be of this schema version). Tasks come back unclaimed,
+   * so any node completes them. Throws a WorldError naming the table and row that do not fit.
+   */
+  importWorld(doc: WorldDocument): Promise<void>;
+  /** Removes every resource, task and idempotency record, of one account or of all; accounts and keys stay. */
+  resetWorld(accountId?: string): Promise<{ removed: number }>;
+  putSnapshot(name: string, at: number, doc: WorldDocument): Promise<void>;
+  getSnapshot(name: string): Promise<{ name: string; createdAt: number; document: WorldDocument } | undefined>;
+  listSnapshots(): Promise<Array<{ name: string; createdAt: number }>>;
+  deleteSnapshot(name: string): Promise<boolean>;
+}
+
 /** Loading a world in bulk (seeds, benchmarks): one statement per table. */
 export interface BulkRepo {
   insertMany(r: { vpcs?: Vpc[]; subnets?: Subnet[]; instances?: Instance[]; enis?: Eni[] }): Promise<void>;
 }
 
-export interface Repo extends AccountRepo, AuditRepo, NetworkRepo, SecurityGroupRepo, InstanceRepo, EniRepo, TaskRepo, IdempotencyRepo, BulkRepo {
+export interface Repo extends AccountRepo, AuditRepo, NetworkRepo, SecurityGroupRepo, WorldRepo, InstanceRepo, EniRepo, TaskRepo, IdempotencyRepo, BulkRepo {
   /**
    * Locks the rows an operation will change, always instances before ENIs and each sorted by id,
    * so that two operations can never wait on each other in opposite orders.

@@ -45,6 +45,9 @@ const FIELD: Record<Field, string> = {
   tags: 'tags',
   'tag.key': 'key',
   'tag.value': 'value',
+  // The control plane's own (never in a cloud answer).
+  'snapshot.name': 'name',
+  world: 'world',
 };
 
 /** Why a value was refused, in the words of JD's parameter rules (spec §4.11–4.13). */

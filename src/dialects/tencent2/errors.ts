@@ -61,6 +61,9 @@ const FIELD: Record<Field, string> = {
   tags: 'tags',
   'tag.key': 'tagKey',
   'tag.value': 'tagValue',
+  // The control plane's own (never in a cloud answer).
+  'snapshot.name': 'name',
+  world: 'world',
 };
 
 const NAME_CODES: Partial<Record<Field, string>> = {

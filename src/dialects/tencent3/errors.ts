@@ -34,6 +34,9 @@ const FIELD: Record<Field, string> = {
   tags: 'Tags',
   'tag.key': 'TagKey',
   'tag.value': 'TagValue',
+  // The control plane's own (never in a cloud answer).
+  'snapshot.name': 'name',
+  world: 'world',
 };
 
 export type Product = 'vpc' | 'cvm' | 'cbs' | 'tag';

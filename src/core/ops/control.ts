@@ -1,0 +1,66 @@
+/**
+ * The control plane's operations on the whole world: reset, export, import and snapshots. They act
+ * below the cloud APIs (no scope, no tenancy) and are reached only through the admin API and CLI.
+ */
+import type { CoreContext } from '../context.ts';
+import { fail } from '../errors.ts';
+import { WorldMismatch, type WorldDocument } from '../ports/repo.ts';
+
+type Ctx = Pick<CoreContext, 'store' | 'clock' | 'notify'>;
+
+/** Snapshot names: 1–64 of letters, digits, `.`, `_` and `-` (they appear in URLs and file names). */
+const SNAPSHOT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+function requireSnapshotName(name: string): void {
+  if (!SNAPSHOT_NAME.test(name)) fail('InvalidValue', { field: 'snapshot.name', reason: 'malformed', value: name });
+}
+
+/** Every resource and task of one account, or of all; accounts and their keys stay. */
+export async function resetWorld(core: Ctx, accountId?: string): Promise<{ removed: number }> {
+  return core.store.write(async (tx) => {
+    if (accountId !== undefined && !(await tx.getAccount(accountId))) fail('NotFound', { resource: 'account', id: accountId });
+    return tx.resetWorld(accountId);
+  });
+}
+
+/** One consistent reading of the whole world, while requests go on. */
+export function exportWorld(core: Ctx): Promise<WorldDocument> {
+  return core.store.read((tx) => tx.exportWorld());
+}
+
+/** Replaces the whole world; a document that does not fit changes nothing. Its tasks then run. */
+export async function importWorld(core: Ctx, doc: WorldDocument): Promise<void> {
+  await core.store.write(async (tx) => {
+    try {
+      await tx.importWorld(doc);
+    } catch (e) {
+      if (e instanceof WorldMismatch) fail('InvalidValue', { field: 'world', reason: 'malformed', value: e.message });
+      throw e;
+    }
+  });
+  core.notify();
+}
+
+export async function saveSnapshot(core: Ctx, name: string): Promise<{ name: string; createdAt: number }> {
+  requireSnapshotName(name);
+  const doc = await exportWorld(core);
+  const createdAt = core.clock.now();
+  await core.store.write((tx) => tx.putSnapshot(name, createdAt, doc));
+  return { name, createdAt };
+}
+
+export function listSnapshots(core: Ctx): Promise<Array<{ name: string; createdAt: number }>> {
+  return core.store.read((tx) => tx.listSnapshots());
+}
+
+/** The world as it was saved, tasks in flight then included (they complete again from there). */
+export async function restoreSnapshot(core: Ctx, name: string): Promise<void> {
+  requireSnapshotName(name);
+  const snap = (await core.store.read((tx) => tx.getSnapshot(name))) ?? fail('NotFound', { resource: 'snapshot', id: name });
+  await importWorld(core, snap.document);
+}
+
+export async function deleteSnapshot(core: Ctx, name: string): Promise<void> {
+  requireSnapshotName(name);
+  if (!(await core.store.write((tx) => tx.deleteSnapshot(name)))) fail('NotFound', { resource: 'snapshot', id: name });
+}

@@ -1,0 +1,168 @@
+/**
+ * The control plane's own API under `/_eniplane/` on the cloud APIs' port: reset, export and import,
+ * snapshots. Every call needs `Authorization: Bearer <admin token>`; answers are JSON, errors
+ * `{"error": {"code", "message"}}` with a 400, 401, 404 or 405 status; every call is audited.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Control } from '../../core/api.ts';
+import { isDomainError, type DomainError } from '../../core/errors.ts';
+import type { WorldDocument } from '../../core/ports/repo.ts';
+import type { Dialect, RequestFacts, WireRequest, WireResponse } from '../../http/wire.ts';
+
+export const ADMIN_PREFIX = '/_eniplane/';
+
+export interface AdminOptions {
+  control: Control;
+  /** The bearer token every call must present. */
+  token: string;
+}
+
+class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const bad = (message: string) => new AdminError(400, 'InvalidRequest', message);
+
+const resetBody = z.strictObject({ accountId: z.string().min(1).optional() });
+const snapshotBody = z.strictObject({ name: z.string() });
+const worldBody = z.strictObject({
+  format: z.literal('eniplane-world'),
+  version: z.string(),
+  tables: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))),
+});
+
+type Route = { method: string; pattern: RegExp; action: string; mutating: boolean; run(o: AdminOptions, m: RegExpExecArray, body: () => unknown): Promise<WireResponse> };
+
+const json = (status: number, body: unknown): WireResponse => ({ status, headers: {}, body });
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw bad(`${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`);
+  }
+  return r.data;
+}
+
+const ROUTES: Route[] = [
+  {
+    method: 'POST', pattern: /^reset$/, action: 'reset', mutating: true,
+    async run(o, _m, body) {
+      const b = parse(resetBody, body() ?? {});
+      return json(200, await o.control.reset(b.accountId));
+    },
+  },
+  {
+    method: 'GET', pattern: /^export$/, action: 'export', mutating: false,
+    async run(o) {
+      return json(200, await o.control.exportWorld());
+    },
+  },
+  {
+    method: 'POST', pattern: /^import$/, action: 'import', mutating: true,
+    async run(o, _m, body) {
+      await o.control.importWorld(parse(worldBody, body()) as WorldDocument);
+      return json(200, { imported: true });
+    },
+  },
+  {
+    method: 'GET', pattern: /^snapshots$/, action: 'listSnapshots', mutating: false,
+    async run(o) {
+      return json(200, { snapshots: (await o.control.listSnapshots()).map(snapshotView) });
+    },
+  },
+  {
+    method: 'POST', pattern: /^snapshots$/, action: 'saveSnapshot', mutating: true,
+    async run(o, _m, body) {
+      return json(201, snapshotView(await o.control.saveSnapshot(parse(snapshotBody, body()).name)));
+    },
+  },
+  {
+    method: 'POST', pattern: /^snapshots\/([^/]+)\/restore$/, action: 'restoreSnapshot', mutating: true,
+    async run(o, m) {
+      await o.control.restoreSnapshot(decodeURIComponent(m[1]!));
+      return json(200, { restored: decodeURIComponent(m[1]!) });
+    },
+  },
+  {
+    method: 'DELETE', pattern: /^snapshots\/([^/]+)$/, action: 'deleteSnapshot', mutating: true,
+    async run(o, m) {
+      await o.control.deleteSnapshot(decodeURIComponent(m[1]!));
+      return json(200, { deleted: decodeURIComponent(m[1]!) });
+    },
+  },
+];
+
+const snapshotView = (s: { name: string; createdAt: number }) => ({ name: s.name, createdAt: new Date(s.createdAt).toISOString() });
+
+function tokenMatches(given: string | undefined, token: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(given ?? '');
+  if (!m) return false;
+  const a = Buffer.from(m[1]!);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Domain errors of the control operations, in this API's words. */
+function domainAnswer(err: DomainError): AdminError {
+  const d = err.data as { resource?: string; id?: string; field?: string; value?: unknown };
+  if (err.kind === 'NotFound') return new AdminError(404, 'NotFound', `No ${d.resource} named "${d.id}".`);
+  if (err.kind === 'InvalidValue') return bad(`${d.field}: ${typeof d.value === 'string' ? d.value : JSON.stringify(d.value)} is not valid.`);
+  return bad(err.message);
+}
+
+export class AdminDialect implements Dialect {
+  readonly name = 'admin';
+
+  constructor(private readonly o: AdminOptions) {}
+
+  claims(path: string): boolean {
+    return path.startsWith(ADMIN_PREFIX) || path === ADMIN_PREFIX.slice(0, -1);
+  }
+
+  transportFailure(kind: 'tooLarge' | 'internal', facts: RequestFacts): WireResponse {
+    facts.code = kind === 'tooLarge' ? 'TooLarge' : 'InternalError';
+    return kind === 'tooLarge' ? json(413, { error: { code: 'TooLarge', message: 'The request body is too large.' } }) : json(500, { error: { code: 'InternalError', message: 'An internal error occurred.' } });
+  }
+
+  async handle(req: WireRequest, facts: RequestFacts): Promise<WireResponse> {
+    const sub = req.path.slice(ADMIN_PREFIX.length);
+    const method = req.method.toUpperCase();
+    const candidates = ROUTES.filter((r) => r.pattern.test(sub));
+    const route = candidates.find((r) => r.method === method);
+    facts.action = route?.action ?? `${method} ${req.path}`.slice(0, 200);
+    // Every call is audited, the refused ones too.
+    facts.mutating = true;
+    try {
+      if (!tokenMatches(req.headers.authorization, this.o.token)) throw new AdminError(401, 'Unauthorized', 'Give the admin token as "Authorization: Bearer <token>".');
+      if (!candidates.length) throw new AdminError(404, 'NotFound', `No admin endpoint ${req.path}.`);
+      if (!route) throw new AdminError(405, 'MethodNotAllowed', `${req.path} takes ${candidates.map((r) => r.method).join(', ')}.`);
+      const res = await route.run(this.o, route.pattern.exec(sub)!, () => body(req));
+      facts.code = 'Success';
+      return res;
+    } catch (e) {
+      const err = e instanceof AdminError ? e : isDomainError(e) ? domainAnswer(e) : undefined;
+      if (!err) throw e;
+      facts.code = err.code;
+      return json(err.status, { error: { code: err.code, message: err.message } });
+    }
+  }
+}
+
+/** The JSON body; an empty one is undefined. */
+function body(req: WireRequest): unknown {
+  const text = req.body.toString('utf8').trim();
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw bad('The body is not JSON.');
+  }
+}
