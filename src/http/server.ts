@@ -105,14 +105,19 @@ export function buildServer(o: ServerOptions) {
     done();
   });
 
-  app.get('/healthz', async (_req, reply) => {
-    try {
-      await o.health();
-      return write(reply, { status: 200, headers: {}, body: { status: 'ok' } });
-    } catch {
-      return write(reply, { status: 503, headers: {}, body: { status: 'unavailable', reason: 'database unreachable' } });
-    }
-  });
+  // /healthz and /readyz: the store answers (its migrations ran before the server listened);
+  // /livez: the process answers, whatever the store does.
+  for (const path of ['/healthz', '/readyz']) {
+    app.get(path, async (_req, reply) => {
+      try {
+        await o.health();
+        return write(reply, { status: 200, headers: {}, body: { status: 'ok' } });
+      } catch {
+        return write(reply, { status: 503, headers: {}, body: { status: 'unavailable', reason: 'database unreachable' } });
+      }
+    });
+  }
+  app.get('/livez', async (_req, reply) => write(reply, { status: 200, headers: {}, body: { status: 'ok' } }));
 
   const pick = (req: FastifyRequest): Dialect => routeTo(o.dialects, req.raw.url ?? '/');
 

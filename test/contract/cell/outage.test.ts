@@ -222,6 +222,11 @@ test('PostgreSQL lost and back under load: documented errors only, fast, and the
         },
         { what: `both /healthz 503, ${MIN_FAILURES_PER_NODE} failed requests per node, and ${MIN_OUTAGE_MS} ms of outage`, timeoutMs: 20_000, intervalMs: 100 },
       );
+      // /readyz says the same as /healthz; /livez only that the process answers.
+      for (const srv of servers) {
+        assert.equal((await fetch(`${srv.url}/readyz`, { signal: AbortSignal.timeout(ANSWER_BOUND_MS) })).status, 503);
+        assert.equal((await fetch(`${srv.url}/livez`, { signal: AbortSignal.timeout(ANSWER_BOUND_MS) })).status, 200);
+      }
       const restoreAt = Date.now();
       proxy.restore();
 
