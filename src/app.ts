@@ -14,6 +14,7 @@ import { controlApi, coreApi } from './core/api.ts';
 import { defaultLimits, type CoreContext } from './core/context.ts';
 import { randomIdSource } from './core/ids.ts';
 import { createAccount } from './core/ops/accounts.ts';
+import { FaultBook } from './core/faults.ts';
 import { SimDriver, parseFaults } from './dataplane/sim.ts';
 import { Tencent3Dialect, LIMITS } from './dialects/tencent3/dialect.ts';
 import { Tencent2Dialect } from './dialects/tencent2/dialect.ts';
@@ -67,10 +68,12 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   const clock = cfg.clock ?? systemClock;
   const shared = cfg.rateLimit && cfg.redis ? await openRedisRateLimiter(cfg.redis, clock, (level, msg, data) => logger[level](data ?? {}, msg)) : undefined;
   const store = await openStore(cfg.db);
+  const faults = new FaultBook({ store, clock, random: Math.random });
   const engine = new TaskEngine({
     store,
     clock,
     driver,
+    faults,
     leaseMs: cfg.leaseMs,
     log: (level, msg, data) => logger[level](data ?? {}, msg),
   });
@@ -90,13 +93,14 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   // One limiter and one replay cache for the node: keys carry the dialect, so they never collide.
   const common = {
     core: coreApi(core),
+    faults,
     rateLimiter: shared?.limiter ?? (cfg.rateLimit ? new FixedWindowRateLimiter(clock) : undefined),
     // Twice the widest signature window (JD Cloud: ±15 min), so a replay is caught across it.
     replay: new ReplayCache(clock, 2 * 15 * 60_000),
     secrets,
     log: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => logger[level](data, msg),
   };
-  const admin = new AdminDialect({ control: controlApi(core), token: adminToken(cfg.db, logger) });
+  const admin = new AdminDialect({ control: controlApi(core, faults), token: adminToken(cfg.db, logger) });
   // Asked in this order which one answers a path; API 3.0, last, answers every other path.
   const dialects = [admin, new JdcloudDialect(common), new Tencent2Dialect(common), new Tencent3Dialect(common)];
   // Entries of requests finishing together share one transaction (see store/groupCommit.ts).

@@ -10,6 +10,7 @@ import type { Store, WorldDocument } from '../core/ports/repo.ts';
 import type { Provider } from '../core/model.ts';
 import { openStore } from '../store/open.ts';
 import { controlApi, type Control } from '../core/api.ts';
+import type { FaultInput } from '../core/ops/faults.ts';
 import { isDomainError, type DomainError } from '../core/errors.ts';
 import { readFileSync } from 'node:fs';
 
@@ -172,7 +173,7 @@ program
 /** The control operations on one store for one command; a refusal is printed, not thrown. */
 async function withControl<T>(db: string, fn: (control: Control) => Promise<T>): Promise<T> {
   return withStore(db, (store) =>
-    fn(controlApi({ store, clock: systemClock, notify() {} })).catch((e: unknown) => fatal(isDomainError(e) ? controlMessage(e) : e instanceof Error ? e.message : String(e))),
+    fn(controlApi({ store, clock: systemClock, notify() {}, ids: randomIdSource() })).catch((e: unknown) => fatal(isDomainError(e) ? controlMessage(e) : e instanceof Error ? e.message : String(e))),
   );
 }
 
@@ -244,6 +245,41 @@ program
     if (doc?.format !== 'eniplane-world' || typeof doc.version !== 'string' || typeof doc.tables !== 'object' || doc.tables === null) fatal(`${file}: not an eniplane world document`);
     await withControl(o.db, (c) => c.importWorld(doc));
     print(o.json, { imported: file }, `imported ${file}`);
+  });
+
+const faults = program.command('faults').description('failures injected at run time, seen by every node (the same as POST /_eniplane/faults)');
+faults
+  .command('add <spec>')
+  .description('add a fault from its JSON, e.g. \'{"stage":"request","action":"AttachNetworkInterface","probability":1,"count":1,"error":{"code":"InternalError"}}\'')
+  .addOption(dbOption())
+  .option('--json', 'print JSON')
+  .action(async (spec: string, o) => {
+    let input: FaultInput;
+    try {
+      input = JSON.parse(spec) as FaultInput;
+    } catch (e) {
+      fatal(`the fault is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (input === null || typeof input !== 'object' || typeof input.error !== 'object' || input.error === null) fatal('a fault needs at least stage, probability and error.code');
+    const f = await withControl(o.db, (c) => c.addFault(input));
+    print(o.json, f, `added ${f.id}`);
+  });
+faults
+  .command('list')
+  .addOption(dbOption())
+  .option('--json', 'print JSON')
+  .action(async (o) => {
+    const list = await withControl(o.db, (c) => c.listFaults());
+    print(o.json, list, list.map((f) => `${f.id}\t${f.stage}\t${f.action ?? f.operation ?? '*'}\t${f.error.code}\tp=${f.probability}\thits=${f.hits}${f.count === null ? '' : `/${f.count}`}`).join('\n'));
+  });
+faults
+  .command('clear [id]')
+  .description('remove one fault, or all')
+  .addOption(dbOption())
+  .option('--json', 'print JSON')
+  .action(async (id: string | undefined, o) => {
+    const removed = await withControl(o.db, async (c) => (id === undefined ? c.clearFaults() : c.removeFault(id).then(() => 1)));
+    print(o.json, { removed }, `removed ${removed}`);
   });
 
 /** Each vendor names its key pair differently: Tencent SecretId/SecretKey, JD Cloud AccessKey/SecretKey. */

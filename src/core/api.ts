@@ -23,6 +23,8 @@ import {
   securityGroupUse,
 } from './ops/securityGroups.ts';
 import { getTask } from './ops/tasks.ts';
+import { addFault, clearFaults, listFaults, removeFault, type FaultInput } from './ops/faults.ts';
+import type { FaultBook } from './faults.ts';
 import { changeTags, listTags, taggedResources } from './ops/tags.ts';
 
 /** `op` with its context filled in (a bound function: no rest/spread on every call). */
@@ -91,9 +93,17 @@ export function coreApi(ctx: CoreContext) {
 
 export type Core = ReturnType<typeof coreApi>;
 
-/** What the control plane (admin API, CLI) may do to the whole world, below the cloud APIs. */
-export function controlApi(ctx: Pick<CoreContext, 'store' | 'clock' | 'notify'>) {
+/**
+ * What the control plane (admin API, CLI) may do to the whole world, below the cloud APIs. `book`:
+ * this node's fault matcher, told at once when the faults change here.
+ */
+export function controlApi(ctx: Pick<CoreContext, 'store' | 'clock' | 'notify' | 'ids'>, book?: FaultBook) {
+  const changed = <T>(p: Promise<T>): Promise<T> => p.finally(() => book?.changed());
   return {
+    addFault: (input: FaultInput) => changed(addFault(ctx, input)),
+    listFaults: () => listFaults(ctx),
+    removeFault: (id: string) => changed(removeFault(ctx, id)),
+    clearFaults: () => changed(clearFaults(ctx)),
     reset: bind(ctx, resetWorld),
     exportWorld: bind(ctx, exportWorld),
     importWorld: bind(ctx, importWorld),

@@ -5,7 +5,7 @@
 
 export type ResourceKind =
   | 'vpc' | 'subnet' | 'eni' | 'instance' | 'task' | 'zone' | 'instanceType' | 'ip' | 'region' | 'eip' | 'account'
-  | 'securityGroup' | 'securityGroupRule' | 'routeTable' | 'image' | 'disk' | 'snapshot';
+  | 'securityGroup' | 'securityGroupRule' | 'routeTable' | 'image' | 'disk' | 'snapshot' | 'fault';
 
 /**
  * The request values core checks, in neutral words. Each dialect's error table renders them as its
@@ -22,7 +22,7 @@ export type Field =
   | 'securityGroup.name' | 'securityGroup.description' | 'securityGroups'
   | 'rule.protocol' | 'rule.ports' | 'rule.target' | 'rule.action' | 'rule.description' | 'rule.index'
   | 'tags' | 'tag.key' | 'tag.value'
-  | 'snapshot.name' | 'world';
+  | 'snapshot.name' | 'world' | 'fault';
 
 export interface DomainErrorData {
   /**
@@ -88,6 +88,8 @@ export interface DomainErrorData {
   /** The data plane refused or failed an effect; recorded on the task and the resource rolled back. */
   DataplaneFailure: { operation: string; detail: string };
   Unavailable: { detail: string };
+  /** A fault injected through the control plane: answered with exactly this vendor code. */
+  InjectedFault: { code: string; message: string; status: number | null };
   /** A dry run passed every check; nothing was changed. */
   DryRunPassed: { operation: string };
 }

@@ -262,6 +262,33 @@ export interface RouteTableView {
   subnetIds: string[];
 }
 
+/**
+ * A failure injected at run time (the control plane's faults). `request`: a matching call is refused
+ * with `error` before it changes anything. `task`: a matching operation is accepted, then its task
+ * fails with `error.code` and rolls back. Empty selectors match everything.
+ */
+export interface Fault {
+  id: string;
+  stage: 'request' | 'task';
+  provider: Provider | null;
+  dialect: string | null;
+  /** The API action (request stage), e.g. AttachNetworkInterface or attachNetworkInterface. */
+  action: string | null;
+  /** The task kind (task stage), e.g. eni.attach. */
+  operation: string | null;
+  accountId: string | null;
+  /** 0–1: the chance each matching call or task is hit. */
+  probability: number;
+  /** Hits after which the fault stops firing; null: no end. */
+  count: number | null;
+  /** Delay before the failure is answered (request stage). */
+  latencyMs: number;
+  /** `status`: the HTTP status (JD Cloud) or numeric code (API 2.0); each dialect has a default. */
+  error: { code: string; message: string; status: number | null };
+  hits: number;
+  createdAt: number;
+}
+
 /** A public address that can be bound to one private IP of an ENI. */
 export interface ElasticIp {
   id: string;

@@ -300,5 +300,17 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0010_faults': {
+      async up(db: Kysely<any>) {
+        // Faults injected at run time, shared by every node of a cell; hits are counted here.
+        await db.schema
+          .createTable('faults')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('spec', 'text', (c) => c.notNull())
+          .addColumn('hits', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', big, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }

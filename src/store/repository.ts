@@ -13,6 +13,7 @@ import { IdempotencySql } from './sql/idempotency.ts';
 import { InstanceSql } from './sql/instances.ts';
 import { NetworkSql } from './sql/network.ts';
 import { SecurityGroupSql } from './sql/securityGroups.ts';
+import { FaultSql } from './sql/faults.ts';
 import { TaskSql } from './sql/tasks.ts';
 import { WorldSql } from './sql/world.ts';
 
@@ -34,7 +35,7 @@ export class SqlRepo extends SqlBase implements Repo {
 
 // The aggregates' methods, copied once onto SqlRepo's prototype: one object per transaction, no
 // per-call delegation. The interface merge below gives SqlRepo their types.
-const AGGREGATES = [AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql];
+const AGGREGATES = [AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql, FaultSql];
 for (const part of AGGREGATES) {
   for (const name of Object.getOwnPropertyNames(part.prototype)) {
     if (name === 'constructor') continue;
@@ -44,4 +45,4 @@ for (const part of AGGREGATES) {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlRepo extends AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql {}
+export interface SqlRepo extends AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql, FaultSql {}

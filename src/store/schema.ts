@@ -190,6 +190,14 @@ export interface SnapshotsTable {
   document: string;
 }
 
+export interface FaultsTable {
+  id: string;
+  /** The fault without its hits, as JSON. */
+  spec: string;
+  hits: number;
+  created_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -205,6 +213,7 @@ export interface Database {
   task_resources: TaskResourcesTable;
   security_groups: SecurityGroupsTable;
   snapshots: SnapshotsTable;
+  faults: FaultsTable;
 }
 
 /** Which resources each RUNNING task names: the index behind "one operation at a time". */

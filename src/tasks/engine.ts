@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
+import type { FaultBook } from '../core/faults.ts';
 import { isDomainError } from '../core/errors.ts';
 import type { Scope, Task } from '../core/model.ts';
 import type { Driver } from '../dataplane/driver.ts';
@@ -21,6 +22,8 @@ export interface EngineOptions {
   pollMs?: number;
   batch?: number;
   log?: (level: 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void;
+  /** Task-stage faults: a hit fails the task with the fault's code (the effect is not applied) and rolls it back. */
+  faults?: FaultBook;
 }
 
 export class TaskEngine {
@@ -114,14 +117,16 @@ export class TaskEngine {
   }
 
   private async execute(task: Task): Promise<void> {
-    let failure: { code: string; message: string } | undefined;
+    // Outside the effect's try: a store that is away here leaves the task for a later claim.
+    const fault = await this.o.faults?.match({ stage: 'task', name: task.kind, accountId: task.accountId });
+    let failure: { code: string; message: string } | undefined = fault && { code: fault.error.code, message: fault.error.message };
     // A data plane may take longer than a lease: keep renewing it while the effect is applied.
     const renew = setInterval(() => {
       void this.o.store.write((tx) => tx.renewLease(task.id, this.owner, this.o.clock.now() + this.leaseMs)).catch(() => {});
     }, Math.max(50, Math.floor(this.leaseMs / 3)));
     renew.unref?.();
     try {
-      await this.o.driver.apply({ taskId: task.id, kind: task.kind, resourceIds: task.resourceIds, payload: task.payload });
+      if (!failure) await this.o.driver.apply({ taskId: task.id, kind: task.kind, resourceIds: task.resourceIds, payload: task.payload });
     } catch (e) {
       if (!isDomainError(e)) throw e;
       failure = { code: e.kind, message: (e.data as { detail?: string }).detail ?? e.message };

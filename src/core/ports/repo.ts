@@ -4,7 +4,7 @@
  * connection outside any: then each statement stands alone). Locks are no-ops where the database
  * serialises writers itself.
  */
-import type { Account, ApiKey, AuditEntry, ElasticIp, Eni, Instance, PrivateIp, Scope, SecurityGroup, Subnet, Task, Vpc } from '../model.ts';
+import type { Account, ApiKey, AuditEntry, ElasticIp, Eni, Fault, Instance, PrivateIp, Scope, SecurityGroup, Subnet, Task, Vpc } from '../model.ts';
 
 export interface AccountRepo {
   insertAccount(a: Account): Promise<void>;
@@ -165,6 +165,15 @@ export class WorldMismatch extends Error {
   override readonly name = 'WorldMismatch';
 }
 
+export interface FaultRepo {
+  insertFault(f: Fault): Promise<void>;
+  listFaults(): Promise<Fault[]>;
+  deleteFault(id: string): Promise<boolean>;
+  clearFaults(): Promise<number>;
+  /** Counts one hit unless the fault has used up its count (across every node); false then. */
+  takeFaultHit(id: string): Promise<boolean>;
+}
+
 export interface WorldRepo {
   exportWorld(): Promise<WorldDocument>;
   /**
@@ -185,7 +194,7 @@ export interface BulkRepo {
   insertMany(r: { vpcs?: Vpc[]; subnets?: Subnet[]; instances?: Instance[]; enis?: Eni[] }): Promise<void>;
 }
 
-export interface Repo extends AccountRepo, AuditRepo, NetworkRepo, SecurityGroupRepo, WorldRepo, InstanceRepo, EniRepo, TaskRepo, IdempotencyRepo, BulkRepo {
+export interface Repo extends AccountRepo, AuditRepo, NetworkRepo, SecurityGroupRepo, WorldRepo, FaultRepo, InstanceRepo, EniRepo, TaskRepo, IdempotencyRepo, BulkRepo {
   /**
    * Locks the rows an operation will change, always instances before ENIs and each sorted by id,
    * so that two operations can never wait on each other in opposite orders.

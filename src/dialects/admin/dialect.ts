@@ -38,6 +38,19 @@ const worldBody = z.strictObject({
   tables: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))),
 });
 
+const faultBody = z.strictObject({
+  stage: z.enum(['request', 'task']),
+  provider: z.enum(['tencent', 'jdcloud']).optional(),
+  dialect: z.enum(['tencent3', 'tencent2', 'jdcloud']).optional(),
+  action: z.string().min(1).optional(),
+  operation: z.string().min(1).optional(),
+  accountId: z.string().min(1).optional(),
+  probability: z.number(),
+  count: z.number().optional(),
+  latencyMs: z.number().optional(),
+  error: z.strictObject({ code: z.string(), message: z.string().max(500).optional(), status: z.number().int().min(100).max(9999).optional() }),
+});
+
 type Route = { method: string; pattern: RegExp; action: string; mutating: boolean; run(o: AdminOptions, m: RegExpExecArray, body: () => unknown): Promise<WireResponse> };
 
 const json = (status: number, body: unknown): WireResponse => ({ status, headers: {}, body });
@@ -70,6 +83,31 @@ const ROUTES: Route[] = [
     async run(o, _m, body) {
       await o.control.importWorld(parse(worldBody, body()) as WorldDocument);
       return json(200, { imported: true });
+    },
+  },
+  {
+    method: 'POST', pattern: /^faults$/, action: 'addFault', mutating: true,
+    async run(o, _m, body) {
+      return json(201, await o.control.addFault(parse(faultBody, body())));
+    },
+  },
+  {
+    method: 'GET', pattern: /^faults$/, action: 'listFaults', mutating: false,
+    async run(o) {
+      return json(200, { faults: await o.control.listFaults() });
+    },
+  },
+  {
+    method: 'DELETE', pattern: /^faults$/, action: 'clearFaults', mutating: true,
+    async run(o) {
+      return json(200, { removed: await o.control.clearFaults() });
+    },
+  },
+  {
+    method: 'DELETE', pattern: /^faults\/([^/]+)$/, action: 'removeFault', mutating: true,
+    async run(o, m) {
+      await o.control.removeFault(decodeURIComponent(m[1]!));
+      return json(200, { removed: 1 });
     },
   },
   {

@@ -48,6 +48,7 @@ const FIELD: Record<Field, string> = {
   // The control plane's own (never in a cloud answer).
   'snapshot.name': 'name',
   world: 'world',
+  fault: 'fault',
 };
 
 /** Why a value was refused, in the words of JD's parameter rules (spec §4.11–4.13). */
@@ -98,6 +99,13 @@ export const JD_STATUS: Record<string, string> = {
   STOPPING: 'stopping',
   REBOOTING: 'rebooting',
   TERMINATING: 'deleting',
+};
+
+/** The HTTP status of each JD status string (spec §3.3). */
+const HTTP_OF_STATUS: Record<string, number> = {
+  INVALID_ARGUMENT: 400, FAILED_PRECONDITION: 400, OUT_OF_RANGE: 400, UNAUTHENTICATED: 401, ACCESS_ERROR: 401, PERMISSION_DENIED: 403,
+  NOT_FOUND: 404, ALREADY_EXISTS: 409, ABORTED: 409, QUOTA_EXCEEDED: 429, RESOURCE_EXHAUSTED: 429, INTERNAL: 500, UNKNOWN: 500,
+  NOT_IMPLEMENTED: 501, UNAVAILABLE: 503, DEADLINE_EXCEEDED: 504,
 };
 
 /** Operations that take a list of security groups for an ENI or instance. */
@@ -174,6 +182,8 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
   IdempotencyInProgress: (d) => new JdError(409, 'ABORTED', `The request with clientToken '${d.token}' is still in progress`),
   DataplaneFailure: () => new JdError(500, 'INTERNAL', 'Internal server error'),
   Unavailable: () => new JdError(503, 'UNAVAILABLE', 'Service unavailable, please retry later'),
+  // The fault's status is its HTTP status; without one, the status JD gives its code (spec §3.3).
+  InjectedFault: (d) => new JdError(d.status ?? HTTP_OF_STATUS[d.code] ?? 500, d.code, d.message),
   DryRunPassed: (d) => invalid(`Dry run of ${d.operation} passed`),
 };
 

@@ -8,6 +8,8 @@ import type { Core } from '../../core/api.ts';
 import type { RequestMeta } from '../../core/context.ts';
 import type { Account, Provider, Scope } from '../../core/model.ts';
 import { findCredential, type Credential } from '../../auth/keys.ts';
+import { DomainError } from '../../core/errors.ts';
+import type { FaultBook } from '../../core/faults.ts';
 import type { RateLimiter } from '../../auth/rateLimiter.ts';
 import type { SecretBox } from '../../auth/secrets.ts';
 import type { RequestFacts, WireRequest, WireResponse } from '../../http/wire.ts';
@@ -15,6 +17,8 @@ import type { RequestFacts, WireRequest, WireResponse } from '../../http/wire.ts
 export interface PipelineOptions {
   core: Core;
   rateLimiter: RateLimiter | undefined;
+  /** Faults injected at run time; a request-stage hit is answered as the vendor's error. */
+  faults?: FaultBook;
   secrets: SecretBox;
   log?: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => void;
 }
@@ -55,6 +59,11 @@ export async function runPipeline<A extends Admission>(steps: DialectSteps<A>, o
   try {
     const a = await steps.admit(req, facts);
     if (o.rateLimiter && !(await o.rateLimiter.take(`${steps.limiterPrefix}:${a.account.id}:${a.action}`, a.rate))) throw steps.throttled(a);
+    const fault = await o.faults?.match({ stage: 'request', provider: a.account.provider, dialect: facts.dialect, name: a.action, accountId: a.account.id });
+    if (fault) {
+      if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+      throw new DomainError('InjectedFault', fault.error);
+    }
     const scope: Scope = { accountId: a.account.id, provider: a.account.provider, region: a.region };
     return await steps.invoke(a, { core: o.core, scope, account: a.account, meta: { requestId: facts.requestId } }, facts);
   } catch (err) {

@@ -64,6 +64,7 @@ const FIELD: Record<Field, string> = {
   // The control plane's own (never in a cloud answer).
   'snapshot.name': 'name',
   world: 'world',
+  fault: 'fault',
 };
 
 const NAME_CODES: Partial<Record<Field, string>> = {
@@ -136,6 +137,8 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
   IdempotencyInProgress: (d) => ({ code: 5100, codeDesc: 'ActionLocked', message: `The request with token ${d.token} is still being processed.` }),
   DataplaneFailure: (d) => ({ code: 5100, codeDesc: 'InternalError.ResourceOpFailed', message: `The operation ${d.operation} failed: ${d.detail}.` }),
   Unavailable: () => ({ code: 6000, codeDesc: 'ServiceUnavailable', message: 'The service is temporarily unavailable. Please retry later.' }),
+  // The fault's status is its numeric code (default 4000); its code the codeDesc.
+  InjectedFault: (d) => ({ code: d.status ?? 4000, codeDesc: d.code, message: d.message }),
   DryRunPassed: (d) => client('InvalidParameter', `Dry run of ${d.operation} passed.`),
 };
 

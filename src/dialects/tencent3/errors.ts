@@ -37,6 +37,7 @@ const FIELD: Record<Field, string> = {
   // The control plane's own (never in a cloud answer).
   'snapshot.name': 'name',
   world: 'world',
+  fault: 'fault',
 };
 
 export type Product = 'vpc' | 'cvm' | 'cbs' | 'tag';
@@ -196,6 +197,7 @@ const table: { [K in DomainErrorKind]: Mapper<K> } = {
     e('UnsupportedOperation.IdempotentProcessing', `The request with ClientToken \`${d.token}\` is still being processed; retry later.`),
   DataplaneFailure: (d) => e('FailedOperation', `The operation ${d.operation} failed: ${d.detail}.`),
   Unavailable: () => e('ServiceUnavailable', 'The service is temporarily unavailable. Please retry later.'),
+  InjectedFault: (d) => e(d.code, d.message),
   DryRunPassed: (d) => e('DryRunOperation', `The ${d.operation} request would have succeeded, but DryRun was set.`),
 };
 

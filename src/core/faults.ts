@@ -1,0 +1,50 @@
+/**
+ * Which injected fault, if any, hits a request or a task. The faults of the store are read at most
+ * every `refreshMs` (and at once after a change on this node), so a call with no faults configured
+ * costs no query; a hit is counted in the store, so a fault's count holds across a cell.
+ */
+import type { Clock } from './clock.ts';
+import type { Fault } from './model.ts';
+import type { Store } from './ports/repo.ts';
+
+export interface FaultQuery {
+  stage: 'request' | 'task';
+  provider?: string;
+  dialect?: string;
+  /** The action (request stage) or the task kind (task stage). */
+  name: string;
+  accountId?: string;
+}
+
+export class FaultBook {
+  private faults: Fault[] = [];
+  private readAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly o: { store: Store; clock: Clock; random: () => number; refreshMs?: number },
+  ) {}
+
+  /** Forget the cached faults: the next match reads the store. */
+  changed(): void {
+    this.readAt = Number.NEGATIVE_INFINITY;
+  }
+
+  async match(q: FaultQuery): Promise<Fault | undefined> {
+    const now = this.o.clock.now();
+    if (now - this.readAt >= (this.o.refreshMs ?? 500)) {
+      this.faults = await this.o.store.peek((tx) => tx.listFaults());
+      this.readAt = now;
+    }
+    for (const f of this.faults) {
+      if (f.stage !== q.stage) continue;
+      if (f.provider !== null && f.provider !== q.provider) continue;
+      if (f.dialect !== null && f.dialect !== q.dialect) continue;
+      const name = q.stage === 'request' ? f.action : f.operation;
+      if (name !== null && name !== q.name) continue;
+      if (f.accountId !== null && f.accountId !== q.accountId) continue;
+      if (this.o.random() >= f.probability) continue;
+      if (await this.o.store.write((tx) => tx.takeFaultHit(f.id))) return f;
+    }
+    return undefined;
+  }
+}
