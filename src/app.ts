@@ -21,6 +21,7 @@ import { Tencent2Dialect } from './dialects/tencent2/dialect.ts';
 import { JdcloudDialect } from './dialects/jdcloud/dialect.ts';
 import { AdminDialect } from './dialects/admin/dialect.ts';
 import { buildServer } from './http/server.ts';
+import { Metrics } from './http/metrics.ts';
 import { openStore } from './store/open.ts';
 import { GroupCommit } from './store/groupCommit.ts';
 import type { AuditEntry } from './core/model.ts';
@@ -68,12 +69,17 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   const clock = cfg.clock ?? systemClock;
   const shared = cfg.rateLimit && cfg.redis ? await openRedisRateLimiter(cfg.redis, clock, (level, msg, data) => logger[level](data ?? {}, msg)) : undefined;
   const store = await openStore(cfg.db);
-  const faults = new FaultBook({ store, clock, random: Math.random });
+  const metrics = new Metrics({
+    resources: () => store.peek((tx) => tx.countResources()),
+    tasksInFlight: () => store.peek((tx) => tx.countTasks('RUNNING')),
+  });
+  const faults = new FaultBook({ store, clock, random: Math.random, onHit: (f) => metrics.faultFired(f.stage) });
   const engine = new TaskEngine({
     store,
     clock,
     driver,
     faults,
+    onFinished: (task, result) => metrics.task(task.kind, result, Math.max(0, clock.now() - task.createdAt) / 1000, task.attempts > 1),
     leaseMs: cfg.leaseMs,
     log: (level, msg, data) => logger[level](data ?? {}, msg),
   });
@@ -114,6 +120,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     clock,
     bodyLimit: LIMITS.jsonBody,
     requestTimeoutMs: cfg.requestTimeoutMs,
+    metrics,
   });
   await server.listen({ host: cfg.host, port: cfg.port });
   const address = server.server.address();

@@ -21,7 +21,7 @@ export class FaultBook {
   private readAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly o: { store: Store; clock: Clock; random: () => number; refreshMs?: number },
+    private readonly o: { store: Store; clock: Clock; random: () => number; refreshMs?: number; onHit?: (f: Fault) => void },
   ) {}
 
   /** Forget the cached faults: the next match reads the store. */
@@ -43,7 +43,10 @@ export class FaultBook {
       if (name !== null && name !== q.name) continue;
       if (f.accountId !== null && f.accountId !== q.accountId) continue;
       if (this.o.random() >= f.probability) continue;
-      if (await this.o.store.write((tx) => tx.takeFaultHit(f.id))) return f;
+      if (await this.o.store.write((tx) => tx.takeFaultHit(f.id))) {
+        this.o.onHit?.(f);
+        return f;
+      }
     }
     return undefined;
   }

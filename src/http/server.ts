@@ -10,6 +10,7 @@ import type { Dialect, RequestFacts, WireRequest, WireResponse } from './wire.ts
 import type { Clock } from '../core/clock.ts';
 import { createServer } from 'node:http';
 import type { AuditEntry } from '../core/model.ts';
+import type { Metrics } from './metrics.ts';
 
 /** `http://host/path?q` → `/path?q`; an origin-form target is returned as it is. */
 function originForm(url: string): string {
@@ -39,6 +40,8 @@ export interface ServerOptions {
   bodyLimit: number;
   /** Time a client has to send a whole request (headers and body); default 30 s. */
   requestTimeoutMs?: number;
+  /** Served at /metrics and told of every answered request. */
+  metrics?: Metrics;
   clock: Clock;
 }
 
@@ -118,6 +121,11 @@ export function buildServer(o: ServerOptions) {
     });
   }
   app.get('/livez', async (_req, reply) => write(reply, { status: 200, headers: {}, body: { status: 'ok' } }));
+  if (o.metrics) {
+    const registry = o.metrics.registry;
+    // Prometheus' text format, not JSON: the one answer written as it is.
+    app.get('/metrics', async (_req, reply) => reply.status(200).header('content-type', registry.contentType).send(await registry.metrics()));
+  }
 
   const pick = (req: FastifyRequest): Dialect => routeTo(o.dialects, req.raw.url ?? '/');
 
@@ -179,6 +187,7 @@ export function buildServer(o: ServerOptions) {
     };
     const res = await dialect.handle(wire, facts);
     if (facts.mutating) await audit(facts, wire, res);
+    o.metrics?.request(facts, (performance.now() - started) / 1000);
     o.logger.info(
       {
         requestId: facts.requestId,

@@ -28,6 +28,8 @@ export interface RequestFacts {
   /** Set once the action is known to change state: such calls go to the audit trail. */
   mutating?: boolean;
   accountId?: string;
+  /** Refused by the per-account rate limit. */
+  throttled?: boolean;
   /** The key id the request presented (never its secret). */
   keyId?: string;
   code?: string;

@@ -24,6 +24,8 @@ export interface EngineOptions {
   log?: (level: 'info' | 'warn' | 'error', msg: string, data?: Record<string, unknown>) => void;
   /** Task-stage faults: a hit fails the task with the fault's code (the effect is not applied) and rolls it back. */
   faults?: FaultBook;
+  /** Told of each task this node finishes (for metrics). */
+  onFinished?: (task: Task, result: 'SUCCESS' | 'FAILED') => void;
 }
 
 export class TaskEngine {
@@ -170,6 +172,7 @@ export class TaskEngine {
         await tx.finishTask(task.id, 'SUCCESS', now);
       }
     });
+    this.o.onFinished?.(task, failure ? 'FAILED' : 'SUCCESS');
     if (failure) this.o.log?.('info', 'task failed and was rolled back', { taskId: task.id, kind: task.kind, ...failure });
   }
 }

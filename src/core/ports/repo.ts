@@ -183,6 +183,8 @@ export interface WorldRepo {
   importWorld(doc: WorldDocument): Promise<void>;
   /** Removes every resource, task and idempotency record, of one account or of all; accounts and keys stay. */
   resetWorld(accountId?: string): Promise<{ removed: number }>;
+  /** How many of each kind of resource each provider's accounts hold. */
+  countResources(): Promise<Array<{ provider: string; kind: string; count: number }>>;
   putSnapshot(name: string, at: number, doc: WorldDocument): Promise<void>;
   getSnapshot(name: string): Promise<{ name: string; createdAt: number; document: WorldDocument } | undefined>;
   listSnapshots(): Promise<Array<{ name: string; createdAt: number }>>;

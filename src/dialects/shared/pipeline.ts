@@ -58,7 +58,10 @@ export interface DialectSteps<A extends Admission> {
 export async function runPipeline<A extends Admission>(steps: DialectSteps<A>, o: PipelineOptions, req: WireRequest, facts: RequestFacts): Promise<WireResponse> {
   try {
     const a = await steps.admit(req, facts);
-    if (o.rateLimiter && !(await o.rateLimiter.take(`${steps.limiterPrefix}:${a.account.id}:${a.action}`, a.rate))) throw steps.throttled(a);
+    if (o.rateLimiter && !(await o.rateLimiter.take(`${steps.limiterPrefix}:${a.account.id}:${a.action}`, a.rate))) {
+      facts.throttled = true;
+      throw steps.throttled(a);
+    }
     const fault = await o.faults?.match({ stage: 'request', provider: a.account.provider, dialect: facts.dialect, name: a.action, accountId: a.account.id });
     if (fault) {
       if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));

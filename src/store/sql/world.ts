@@ -94,6 +94,21 @@ export class WorldSql extends SqlBase implements WorldRepo {
     return { removed };
   }
 
+  async countResources(): Promise<Array<{ provider: string; kind: string; count: number }>> {
+    const kinds = { vpcs: 'vpc', subnets: 'subnet', security_groups: 'securityGroup', instances: 'instance', enis: 'eni', elastic_ips: 'eip' } as const;
+    const out: Array<{ provider: string; kind: string; count: number }> = [];
+    for (const [table, kind] of Object.entries(kinds) as Array<[keyof typeof kinds, string]>) {
+      const rows = await this.db
+        .selectFrom(table)
+        .innerJoin('accounts', 'accounts.id', `${table}.account_id` as 'vpcs.account_id')
+        .select(['accounts.provider', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy('accounts.provider')
+        .execute();
+      for (const r of rows) out.push({ provider: r.provider, kind, count: Number(r.n) });
+    }
+    return out;
+  }
+
   async putSnapshot(name: string, at: number, doc: WorldDocument): Promise<void> {
     const document = JSON.stringify(doc);
     await this.db
