@@ -15,6 +15,7 @@ import { defaultLimits, type CoreContext } from './core/context.ts';
 import { randomIdSource } from './core/ids.ts';
 import { createAccount } from './core/ops/accounts.ts';
 import { FaultBook } from './core/faults.ts';
+import { ModeBook } from './core/modes.ts';
 import { SimDriver, parseFaults } from './dataplane/sim.ts';
 import { Tencent3Dialect, LIMITS } from './dialects/tencent3/dialect.ts';
 import { Tencent2Dialect } from './dialects/tencent2/dialect.ts';
@@ -83,7 +84,10 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     leaseMs: cfg.leaseMs,
     log: (level, msg, data) => logger[level](data ?? {}, msg),
   });
-  const core: CoreContext = { store, clock, ids: randomIdSource(), catalog, limits: defaultLimits, timing, notify: () => engine.wake() };
+  // Operations in the control plane's manual mode are held; the others end after the latency.
+  const modes = new ModeBook({ store, clock, base: timing });
+  await modes.start();
+  const core: CoreContext = { store, clock, ids: randomIdSource(), catalog, limits: defaultLimits, timing: modes, notify: () => engine.wake() };
 
   if (store.kind === 'sqlite') {
     // One embedded store has one server: any lease in it belonged to a process that is gone.
@@ -106,7 +110,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     secrets,
     log: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => logger[level](data, msg),
   };
-  const admin = new AdminDialect({ control: controlApi(core, faults), token: adminToken(cfg.db, logger) });
+  const admin = new AdminDialect({ control: controlApi(core, faults, modes), token: adminToken(cfg.db, logger) });
   // Asked in this order which one answers a path; API 3.0, last, answers every other path.
   const dialects = [admin, new JdcloudDialect(common), new Tencent2Dialect(common), new Tencent3Dialect(common)];
   // Entries of requests finishing together share one transaction (see store/groupCommit.ts).
@@ -135,6 +139,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     logger,
     async close() {
       await server.close();
+      modes.stop();
       await engine.stop();
       await store.close();
       await shared?.close();

@@ -5,7 +5,19 @@
  */
 import type { CoreContext } from './context.ts';
 import { keyAndAccount } from './ops/accounts.ts';
-import { deleteSnapshot, exportWorld, importWorld, listSnapshots, resetWorld, restoreSnapshot, saveSnapshot } from './ops/control.ts';
+import {
+  deleteSnapshot,
+  exportWorld,
+  importWorld,
+  listSnapshots,
+  listTasks,
+  listTransitionModes,
+  releaseTask,
+  resetWorld,
+  restoreSnapshot,
+  saveSnapshot,
+  setTransitionMode,
+} from './ops/control.ts';
 import { associateEip, associateEipToInstance, createEips, deleteEip, disassociateEip, listEips } from './ops/eips.ts';
 import { assignIps, attachEni, createEni, deleteEni, describeIps, detachEni, eniLimits, listEnis, migrateEni, migrateIp, modifyEni, pageEnis, regroupEnis, setAutoDelete, unassignIps } from './ops/enis.ts';
 import { changePower, listInstances, modifyInstances, runInstances } from './ops/instances.ts';
@@ -25,6 +37,7 @@ import {
 import { getTask } from './ops/tasks.ts';
 import { addFault, clearFaults, listFaults, removeFault, type FaultInput } from './ops/faults.ts';
 import type { FaultBook } from './faults.ts';
+import type { ModeBook } from './modes.ts';
 import { changeTags, listTags, taggedResources } from './ops/tags.ts';
 
 /** `op` with its context filled in (a bound function: no rest/spread on every call). */
@@ -97,8 +110,9 @@ export type Core = ReturnType<typeof coreApi>;
  * What the control plane (admin API, CLI) may do to the whole world, below the cloud APIs. `book`:
  * this node's fault matcher, told at once when the faults change here.
  */
-export function controlApi(ctx: Pick<CoreContext, 'store' | 'clock' | 'notify' | 'ids'>, book?: FaultBook) {
+export function controlApi(ctx: Pick<CoreContext, 'store' | 'clock' | 'notify' | 'ids'>, book?: FaultBook, modes?: ModeBook) {
   const changed = <T>(p: Promise<T>): Promise<T> => p.finally(() => book?.changed());
+  const changedModes = <T>(p: Promise<T>): Promise<T> => p.then(async (v) => (await modes?.refresh(), v));
   return {
     addFault: (input: FaultInput) => changed(addFault(ctx, input)),
     listFaults: () => listFaults(ctx),
@@ -111,6 +125,10 @@ export function controlApi(ctx: Pick<CoreContext, 'store' | 'clock' | 'notify' |
     listSnapshots: bind(ctx, listSnapshots),
     restoreSnapshot: bind(ctx, restoreSnapshot),
     deleteSnapshot: bind(ctx, deleteSnapshot),
+    setTransitionMode: (operation: string, mode: 'auto' | 'manual') => changedModes(setTransitionMode(ctx, operation, mode)),
+    listTransitionModes: bind(ctx, listTransitionModes),
+    listTasks: bind(ctx, listTasks),
+    releaseTask: bind(ctx, releaseTask),
   };
 }
 

@@ -13,7 +13,7 @@ export type ResourceKind =
  * vocabulary lives in core.
  */
 export type Field =
-  | 'vpc.name' | 'vpc.cidr' | 'vpc.dnsServers'
+  | 'vpc.name' | 'vpc.cidr' | 'vpc.dnsServers' | 'vpc.domainName'
   | 'subnet.name' | 'subnet.cidr' | 'subnet.zone'
   | 'eni.name' | 'eni.description' | 'eni.addresses' | 'eni.addresses.primary'
   | 'address'
@@ -22,7 +22,7 @@ export type Field =
   | 'securityGroup.name' | 'securityGroup.description' | 'securityGroups'
   | 'rule.protocol' | 'rule.ports' | 'rule.target' | 'rule.action' | 'rule.description' | 'rule.index'
   | 'tags' | 'tag.key' | 'tag.value'
-  | 'snapshot.name' | 'world' | 'fault';
+  | 'snapshot.name' | 'world' | 'fault' | 'transition';
 
 export interface DomainErrorData {
   /**

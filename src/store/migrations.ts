@@ -312,5 +312,16 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0011_transition_modes': {
+      async up(db: Kysely<any>) {
+        // How each operation's tasks end: automatically, or held until the control plane says.
+        await db.schema
+          .createTable('transition_modes')
+          .addColumn('operation', 'text', (c) => c.primaryKey())
+          .addColumn('mode', 'text', (c) => c.notNull())
+          .addColumn('updated_at', big, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }

@@ -15,6 +15,7 @@ import { NetworkSql } from './sql/network.ts';
 import { SecurityGroupSql } from './sql/securityGroups.ts';
 import { FaultSql } from './sql/faults.ts';
 import { TaskSql } from './sql/tasks.ts';
+import { TransitionSql } from './sql/transitions.ts';
 import { WorldSql } from './sql/world.ts';
 
 export class SqlRepo extends SqlBase implements Repo {
@@ -35,7 +36,7 @@ export class SqlRepo extends SqlBase implements Repo {
 
 // The aggregates' methods, copied once onto SqlRepo's prototype: one object per transaction, no
 // per-call delegation. The interface merge below gives SqlRepo their types.
-const AGGREGATES = [AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql, FaultSql];
+const AGGREGATES = [AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql, FaultSql, TransitionSql];
 for (const part of AGGREGATES) {
   for (const name of Object.getOwnPropertyNames(part.prototype)) {
     if (name === 'constructor') continue;
@@ -45,4 +46,4 @@ for (const part of AGGREGATES) {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlRepo extends AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql, FaultSql {}
+export interface SqlRepo extends AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql, FaultSql, TransitionSql {}

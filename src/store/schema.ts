@@ -198,6 +198,12 @@ export interface FaultsTable {
   created_at: number;
 }
 
+export interface TransitionModesTable {
+  operation: string;
+  mode: string;
+  updated_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -214,6 +220,7 @@ export interface Database {
   security_groups: SecurityGroupsTable;
   snapshots: SnapshotsTable;
   faults: FaultsTable;
+  transition_modes: TransitionModesTable;
 }
 
 /** Which resources each RUNNING task names: the index behind "one operation at a time". */

@@ -120,8 +120,10 @@ export class TaskEngine {
 
   private async execute(task: Task): Promise<void> {
     // Outside the effect's try: a store that is away here leaves the task for a later claim.
-    const fault = await this.o.faults?.match({ stage: 'task', name: task.kind, accountId: task.accountId });
-    let failure: { code: string; message: string } | undefined = fault && { code: fault.error.code, message: fault.error.message };
+    // A held task the control plane failed carries its code already; otherwise a task fault may hit.
+    const preset = task.errorCode !== null ? { code: task.errorCode, message: task.errorMessage ?? task.errorCode } : undefined;
+    const fault = preset ? undefined : await this.o.faults?.match({ stage: 'task', name: task.kind, accountId: task.accountId });
+    let failure: { code: string; message: string } | undefined = preset ?? (fault && { code: fault.error.code, message: fault.error.message });
     // A data plane may take longer than a lease: keep renewing it while the effect is applied.
     const renew = setInterval(() => {
       void this.o.store.write((tx) => tx.renewLease(task.id, this.owner, this.o.clock.now() + this.leaseMs)).catch(() => {});

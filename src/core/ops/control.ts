@@ -4,7 +4,8 @@
  */
 import type { CoreContext } from '../context.ts';
 import { fail } from '../errors.ts';
-import { WorldMismatch, type WorldDocument } from '../ports/repo.ts';
+import type { Task, TaskKind } from '../model.ts';
+import { WorldMismatch, type TransitionMode, type WorldDocument } from '../ports/repo.ts';
 
 type Ctx = Pick<CoreContext, 'store' | 'clock' | 'notify'>;
 
@@ -63,4 +64,30 @@ export async function restoreSnapshot(core: Ctx, name: string): Promise<void> {
 export async function deleteSnapshot(core: Ctx, name: string): Promise<void> {
   requireSnapshotName(name);
   if (!(await core.store.write((tx) => tx.deleteSnapshot(name)))) fail('NotFound', { resource: 'snapshot', id: name });
+}
+
+const KINDS: readonly TaskKind[] = [
+  'eni.create', 'eni.delete', 'eni.attach', 'eni.detach', 'eni.migrate', 'eni.assignIps', 'eni.unassignIps', 'ip.migrate',
+  'instance.run', 'instance.start', 'instance.stop', 'instance.terminate',
+];
+
+/** `manual`: the operation's new tasks are held until completed or failed here; `auto`: as usual. */
+export async function setTransitionMode(core: Ctx, operation: string, mode: TransitionMode): Promise<void> {
+  if (!KINDS.includes(operation as TaskKind)) fail('InvalidValue', { field: 'transition', reason: 'malformed', value: `operation ${operation} (one of ${KINDS.join(', ')})` });
+  await core.store.write((tx) => tx.setTransitionMode(operation, mode, core.clock.now()));
+}
+
+export function listTransitionModes(core: Ctx): Promise<Array<{ operation: string; mode: TransitionMode }>> {
+  return core.store.read((tx) => tx.listTransitionModes());
+}
+
+export function listTasks(core: Ctx, status?: Task['status']): Promise<Task[]> {
+  return core.store.read((tx) => tx.listTasks(status));
+}
+
+/** Lets a running (held) task end now: completed, or failed with `failure.code` and rolled back. */
+export async function releaseTask(core: Ctx, id: string, failure?: { code: string; message: string }): Promise<void> {
+  if (failure && !/^[A-Za-z0-9._:-]{1,100}$/.test(failure.code)) fail('InvalidValue', { field: 'transition', reason: 'malformed', value: `code ${failure.code}` });
+  if (!(await core.store.write((tx) => tx.releaseTask(id, core.clock.now(), failure)))) fail('NotFound', { resource: 'task', id });
+  core.notify();
 }

@@ -226,10 +226,17 @@ export async function describeIps(core: CoreContext, scope: Scope, eniId: string
 export async function modifyEni(core: CoreContext, scope: Scope, input: ModifyEniInput): Promise<void> {
   requireEniTexts(core, scope, input);
   await core.store.write(async (tx) => {
-    await tx.lock({ enis: [input.eniId] });
+    // A primary ENI's groups are its instance's: both change together, the instance locked first.
+    const seen = await tx.getEni(scope, input.eniId);
+    const instanceId = seen?.primary && input.securityGroupIds !== undefined ? seen.instanceId : null;
+    await tx.lock({ instances: instanceId ? [instanceId] : [], enis: [input.eniId] });
     const eni = await mustGetEni(tx, scope, input.eniId);
     const securityGroupIds =
       input.securityGroupIds === undefined ? eni.securityGroupIds : await requireSecurityGroups(core, tx, scope, input.securityGroupIds, { resource: 'eni', vpcId: eni.vpcId });
+    if (instanceId && eni.primary) {
+      const instance = await tx.getInstance(scope, instanceId);
+      if (instance) await tx.updateInstance({ ...instance, securityGroupIds: [...securityGroupIds] });
+    }
     await tx.updateEni({
       ...eni,
       name: input.name ?? eni.name,

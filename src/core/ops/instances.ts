@@ -260,12 +260,20 @@ export async function modifyInstances(
   requireText('instance.name', input.name, policy.text['instance.name']);
   requireUserData(input.userData);
   await core.store.write(async (tx) => {
+    // Instances, then their primary ENIs, then the groups: the store's one lock order.
     await tx.lock({ instances: [...instanceIds] });
+    const primaries = new Map<string, Eni>();
+    if (input.securityGroupIds) {
+      const found = (await tx.listEnis(scope, { where: [{ field: 'instanceId', anyOf: [...instanceIds] }] })).filter((e) => e.primary);
+      await tx.lock({ enis: found.map((e) => e.id) });
+      for (const e of await tx.listEnis(scope, { ids: found.map((x) => x.id) })) if (e.instanceId) primaries.set(e.instanceId, e);
+    }
     for (const id of instanceIds) {
       const instance = (await tx.getInstance(scope, id)) ?? fail('NotFound', { resource: 'instance', id });
       const groups = input.securityGroupIds && (await requireSecurityGroups(core, tx, scope, input.securityGroupIds, { resource: 'instance', vpcId: instance.vpcId }));
       await tx.updateInstance({ ...instance, name: input.name ?? instance.name, securityGroupIds: groups ?? instance.securityGroupIds, userData: input.userData ?? instance.userData });
-      if (groups) for (const e of await tx.listEnis(scope, { instanceId: id })) if (e.primary) await tx.updateEni({ ...e, securityGroupIds: [...groups] });
+      const primary = primaries.get(id);
+      if (groups && primary) await tx.updateEni({ ...primary, securityGroupIds: [...groups] });
     }
   });
 }

@@ -2,7 +2,7 @@
 import type { CoreContext, RequestMeta } from '../context.ts';
 import { fail } from '../errors.ts';
 import { findZone } from '../catalog.ts';
-import { cidrSize, cidrsOverlap, cidrWithin, isAllowedVpcCidr, parseCidr } from '../ipam.ts';
+import { cidrSize, cidrsOverlap, cidrWithin, isAllowedVpcCidr, parseCidr, parseIpv4 } from '../ipam.ts';
 import type { RouteTableView, Scope, Subnet, SubnetView, Tag, Vpc } from '../model.ts';
 import { requireTags, requireText } from '../rules.ts';
 import { newId, policyOf } from '../naming.ts';
@@ -23,6 +23,13 @@ export interface CreateVpcInput {
 /** Tencent's default DNS servers for a new VPC (official example). */
 const DEFAULT_DNS = ['183.60.82.98', '183.60.83.1'];
 
+/** DNS servers are IPv4 addresses, at most 4; a domain name at most 60 characters (Tencent's VpcName rule; unconfirmed for DomainName). */
+function requireDns(dnsServers: readonly string[] | undefined, domainName: string | undefined): void {
+  if ((dnsServers?.length ?? 0) > 4) fail('InvalidValue', { field: 'vpc.dnsServers', reason: 'limitExceeded' });
+  for (const d of dnsServers ?? []) if (parseIpv4(d) === undefined) fail('InvalidValue', { field: 'vpc.dnsServers', reason: 'malformed', value: d });
+  if (domainName !== undefined && [...domainName].length > 60) fail('InvalidValue', { field: 'vpc.domainName', reason: 'tooLong', limit: 60, unit: 'chars' });
+}
+
 export async function createVpc(core: CoreContext, scope: Scope, input: CreateVpcInput, _meta: RequestMeta): Promise<Vpc & { subnets: SubnetView[] }> {
   requireText('vpc.name', input.name, policyOf(core, scope.provider).text['vpc.name']);
   requireTags(policyOf(core, scope.provider).tags, input.tags ?? []);
@@ -31,7 +38,7 @@ export async function createVpc(core: CoreContext, scope: Scope, input: CreateVp
   const cidr = noCidr ? undefined : parseCidr(input.cidr);
   if (!noCidr && !cidr) fail('InvalidValue', { field: 'vpc.cidr', reason: 'malformed', value: input.cidr });
   if (cidr && !isAllowedVpcCidr(cidr)) fail('CidrNotAllowed', { cidr: input.cidr });
-  if ((input.dnsServers?.length ?? 0) > 4) fail('InvalidValue', { field: 'vpc.dnsServers', reason: 'limitExceeded' });
+  requireDns(input.dnsServers, input.domainName);
   return core.store.write(async (tx) => {
     const existing = await tx.listVpcs(scope);
     if (existing.length >= core.limits.vpcsPerRegion) fail('VpcQuotaExceeded', { limit: core.limits.vpcsPerRegion });
@@ -56,11 +63,14 @@ export async function createVpc(core: CoreContext, scope: Scope, input: CreateVp
 
 export async function deleteVpc(core: CoreContext, scope: Scope, vpcId: string): Promise<void> {
   await core.store.write(async (tx) => {
+    await tx.lockVpc(vpcId);
     const vpc = await tx.getVpc(scope, vpcId);
     if (!vpc) fail('NotFound', { resource: 'vpc', id: vpcId });
     if ((await tx.listSubnets(scope, vpcId)).length || (await tx.countInstancesIn('vpc', vpcId)) || (await tx.countEnisIn('vpc', vpcId))) {
       fail('ResourceInUse', { resource: 'vpc', id: vpcId, reason: 'the VPC still contains subnets, instances or ENIs' });
     }
+    // Where groups belong to a VPC (JD Cloud), they go before it.
+    if ((await tx.listSecurityGroups(scope, vpcId)).length) fail('ResourceInUse', { resource: 'vpc', id: vpcId, reason: 'the VPC still has security groups' });
     await tx.deleteVpc(vpcId);
   });
 }
@@ -172,8 +182,9 @@ export interface ModifyVpcInput {
 /** Changes what a VPC is called and how it resolves names; what is not given stays. */
 export async function modifyVpc(core: CoreContext, scope: Scope, vpcId: string, input: ModifyVpcInput): Promise<Vpc> {
   requireText('vpc.name', input.name, policyOf(core, scope.provider).text['vpc.name']);
-  if ((input.dnsServers?.length ?? 0) > 4) fail('InvalidValue', { field: 'vpc.dnsServers', reason: 'limitExceeded' });
+  requireDns(input.dnsServers, input.domainName);
   return core.store.write(async (tx) => {
+    await tx.lockVpc(vpcId);
     const vpc = (await tx.getVpc(scope, vpcId)) ?? fail('NotFound', { resource: 'vpc', id: vpcId });
     const next: Vpc = {
       ...vpc,
@@ -190,6 +201,7 @@ export async function modifyVpc(core: CoreContext, scope: Scope, vpcId: string, 
 export async function modifySubnet(core: CoreContext, scope: Scope, subnetId: string, input: { name?: string; enableBroadcast?: boolean }): Promise<SubnetView> {
   requireText('subnet.name', input.name, policyOf(core, scope.provider).text['subnet.name']);
   return core.store.write(async (tx) => {
+    await tx.lockSubnet(subnetId);
     const subnet = (await tx.getSubnet(scope, subnetId)) ?? fail('NotFound', { resource: 'subnet', id: subnetId });
     const next: Subnet = { ...subnet, name: input.name ?? subnet.name, enableBroadcast: input.enableBroadcast ?? subnet.enableBroadcast };
     await tx.updateSubnet(next);

@@ -25,7 +25,16 @@ const DIRECTIONS: readonly RuleDirection[] = ['ingress', 'egress'];
 const PROTOCOLS = new Map(['ALL', 'TCP', 'UDP', 'ICMP', 'ICMPV6', 'GRE'].map((p) => [p, p === 'ICMPV6' ? 'ICMPv6' : p]));
 /** Protocols whose rules name ports; the others match every port of their protocol. */
 const PORTED = new Set(['TCP', 'UDP']);
-const IPV6_CIDR = /^[0-9a-f:]+(?:\/(?:[0-9]|[1-9][0-9]|1[01][0-9]|12[0-8]))?$/i;
+/** An IPv6 address or block: eight groups, or fewer with one `::` (no address check beyond that). */
+function isIpv6Cidr(s: string): boolean {
+  const [addr, mask, ...rest] = s.split('/');
+  if (rest.length || (mask !== undefined && !/^(?:\d|[1-9]\d|1[01]\d|12[0-8])$/.test(mask))) return false;
+  const halves = addr!.split('::');
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => (h === '' ? [] : h.split(':')));
+  if (!groups.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return false;
+  return halves.length === 2 ? groups.length < 8 : groups.length === 8;
+}
 
 function validPort(p: string): boolean {
   return /^\d{1,5}$/.test(p) && Number(p) >= 1 && Number(p) <= 65535;
@@ -54,13 +63,16 @@ function normalizeRule(core: CoreContext, scope: Scope, direction: RuleDirection
   const ipv6Cidr = (spec.ipv6Cidr ?? '').trim();
   const peerGroupId = (spec.peerGroupId ?? '').trim();
   // A rule matches one kind of peer: an IPv4 block or address, an IPv6 block, or another group.
-  if ([cidr, ipv6Cidr, peerGroupId].filter((x) => x !== '').length !== 1) fail('InvalidValue', { field: 'rule.target', reason: 'malformed', value: spec });
+  if ([cidr, ipv6Cidr, peerGroupId].filter((x) => x !== '').length !== 1) {
+    fail('InvalidValue', { field: 'rule.target', reason: 'malformed', value: [cidr, ipv6Cidr, peerGroupId].filter((x) => x !== '').join(' and ') || 'no address and no group' });
+  }
   if (cidr && !parseCidr(cidr) && parseIpv4(cidr) === undefined) fail('InvalidValue', { field: 'rule.target', reason: 'malformed', value: cidr });
-  if (ipv6Cidr && !IPV6_CIDR.test(ipv6Cidr)) fail('InvalidValue', { field: 'rule.target', reason: 'malformed', value: ipv6Cidr });
+  if (ipv6Cidr && !isIpv6Cidr(ipv6Cidr)) fail('InvalidValue', { field: 'rule.target', reason: 'malformed', value: ipv6Cidr });
   const action = (spec.action ?? 'ACCEPT').trim().toUpperCase();
   if (action !== 'ACCEPT' && action !== 'DROP') fail('InvalidValue', { field: 'rule.action', reason: 'malformed', value: spec.action });
   const description = spec.description ?? '';
-  requireText('securityGroup.description', description, policyOf(core, scope.provider).text['securityGroup.description']);
+  const rule = policyOf(core, scope.provider).text['securityGroup.description'];
+  if ([...description].length > rule.max) fail('InvalidValue', { field: 'rule.description', reason: 'tooLong', limit: rule.max, unit: 'chars' });
   return { id: newId(core, scope.provider, 'securityGroupRule'), direction, protocol, ports, cidr, ipv6Cidr, peerGroupId, action, description, modifiedAt: now };
 }
 
@@ -125,9 +137,12 @@ export async function createSecurityGroup(core: CoreContext, scope: Scope, input
   const now = core.clock.now();
   const rules = normalizeAll(core, scope, input.rules, now);
   return core.store.write(async (tx) => {
+    // One group change of an account at a time: the quota count, the peers and the insert agree.
+    await tx.lockAccount(scope.accountId);
     let vpcId = '';
     if (policy.securityGroups.vpcBound) {
       vpcId = input.vpcId ?? '';
+      await tx.lockVpc(vpcId);
       if (!(await tx.getVpc(scope, vpcId))) fail('NotFound', { resource: 'vpc', id: vpcId });
     }
     const existing = await tx.listSecurityGroups(scope, policy.securityGroups.vpcBound ? vpcId : undefined);
@@ -169,6 +184,7 @@ export async function modifySecurityGroup(core: CoreContext, scope: Scope, id: s
   requireText('securityGroup.name', input.name, text['securityGroup.name']);
   requireText('securityGroup.description', input.description, text['securityGroup.description']);
   return core.store.write(async (tx) => {
+    await tx.lockAccount(scope.accountId);
     await tx.lockSecurityGroup(id);
     const g = await mustGetSecurityGroup(tx, scope, id);
     const next = { ...g, name: input.name ?? g.name, description: input.description ?? g.description, updatedAt: core.clock.now() };
@@ -205,6 +221,8 @@ export async function securityGroupUse(core: CoreContext, scope: Scope, ids: rea
 /** A group still holding ENIs or instances, or named by another group's rule, stays. */
 export async function deleteSecurityGroup(core: CoreContext, scope: Scope, id: string): Promise<void> {
   await core.store.write(async (tx) => {
+    // Under the account's lock no rule of another group can start naming this one meanwhile.
+    await tx.lockAccount(scope.accountId);
     await tx.lockSecurityGroup(id);
     const g = await mustGetSecurityGroup(tx, scope, id);
     const use = await useOf(tx, scope, g);
@@ -237,6 +255,8 @@ async function editRules(
   edit: (rules: SecurityGroupRule[], now: number) => SecurityGroupRule[],
 ): Promise<SecurityGroup> {
   return core.store.write(async (tx) => {
+    // The account's lock first (see createSecurityGroup): the peers named stay until commit.
+    await tx.lockAccount(scope.accountId);
     await tx.lockSecurityGroup(id);
     const g = await mustGetSecurityGroup(tx, scope, id);
     if (!versionFits(version, g.policyVersion)) fail('PolicyVersionMismatch', { securityGroupId: id, version: version!, current: g.policyVersion });
@@ -272,9 +292,9 @@ export async function addSecurityGroupRules(
   scope: Scope,
   id: string,
   input: { rules: RuleSpecs; at?: number; version?: number },
-): Promise<SecurityGroup> {
+): Promise<SecurityGroup & { added: SecurityGroupRule[] }> {
   const fresh = normalizeAll(core, scope, input.rules, core.clock.now());
-  return editRules(core, scope, id, input.version, (rules) => {
+  const g = await editRules(core, scope, id, input.version, (rules) => {
     const cur = byDirection(rules);
     const add = byDirection(fresh);
     const place = (list: SecurityGroupRule[], more: SecurityGroupRule[]): SecurityGroupRule[] => {
@@ -285,6 +305,7 @@ export async function addSecurityGroupRules(
     };
     return join(place(cur.ingress, add.ingress), place(cur.egress, add.egress));
   });
+  return { ...g, added: fresh };
 }
 
 /** How rules to remove are named: by index in one direction, by id, or by their content. */
@@ -346,21 +367,22 @@ export type RuleAt = { direction: RuleDirection; index: number } | { id: string 
 
 /**
  * Replaces rules in place, each named by direction and index or by id; all of them or none. A rule
- * keeps its id, direction and place.
+ * keeps its id, direction and place. `rule` may be worked out from the rule as it is in the same
+ * transaction (a partial change: what it does not name stays as it is).
  */
 export async function replaceSecurityGroupRule(
   core: CoreContext,
   scope: Scope,
   id: string,
-  input: { edits: ReadonlyArray<{ at: RuleAt; rule: RuleSpec }>; version?: number },
+  input: { edits: ReadonlyArray<{ at: RuleAt; rule: RuleSpec | ((current: SecurityGroupRule) => RuleSpec) }>; version?: number },
 ): Promise<SecurityGroup> {
   return editRules(core, scope, id, input.version, (rules, now) => {
     const next = [...rules];
     for (const { at, rule } of input.edits) {
       const i = 'id' in at ? rules.findIndex((r) => r.id === at.id) : indexOf(rules, at.direction, at.index);
       if (i < 0) fail('NotFound', { resource: 'securityGroupRule', id: 'id' in at ? at.id : `${at.direction}:${at.index}` });
-      const old = rules[i]!;
-      next[i] = { ...normalizeRule(core, scope, old.direction, rule, now), id: old.id };
+      const old = next[i]!;
+      next[i] = { ...normalizeRule(core, scope, old.direction, typeof rule === 'function' ? rule(old) : rule, now), id: old.id };
     }
     return next;
   });

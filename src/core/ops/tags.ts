@@ -51,10 +51,18 @@ export async function taggedResources(core: CoreContext, scope: Scope, kinds: re
 /** Applies every change in one transaction: each resource must exist and end within the tag rules. */
 export async function changeTags(core: CoreContext, scope: Scope, changes: readonly TagChange[]): Promise<void> {
   const rule = policyOf(core, scope.provider).tags;
+  // What is set is checked as given (a key twice is refused, not merged); what is kept was checked when it was set.
+  for (const c of changes) requireTags(rule, c.set ?? []);
   await core.store.write(async (tx) => {
+    // Every row changed is held before any is read, in the store's one order (instances, ENIs,
+    // then groups, subnets, VPCs, each by id): a concurrent edit of the same row waits instead of
+    // being overwritten with what this request read.
+    const ids = (kind: TaggableKind) => [...new Set(changes.filter((c) => c.ref.kind === kind).map((c) => c.ref.id))].sort();
+    await tx.lock({ instances: ids('instance'), enis: ids('eni') });
+    for (const id of ids('securityGroup')) await tx.lockSecurityGroup(id);
+    for (const id of ids('subnet')) await tx.lockSubnet(id);
+    for (const id of ids('vpc')) await tx.lockVpc(id);
     for (const c of changes) {
-      if (c.ref.kind === 'eni') await tx.lock({ enis: [c.ref.id] });
-      if (c.ref.kind === 'instance') await tx.lock({ instances: [c.ref.id] });
       const r = (await KINDS[c.ref.kind].get(tx, scope, c.ref.id)) ?? fail('NotFound', { resource: c.ref.kind, id: c.ref.id });
       const tags = r.tags.filter((t) => !(c.remove ?? []).includes(t.key)).map((t) => ({ ...t }));
       for (const s of c.set ?? []) {
@@ -62,7 +70,7 @@ export async function changeTags(core: CoreContext, scope: Scope, changes: reado
         if (at >= 0) tags[at] = { key: s.key, value: s.value };
         else tags.push({ key: s.key, value: s.value });
       }
-      requireTags(rule, tags);
+      if (tags.length > rule.perResource) fail('InvalidValue', { field: 'tags', reason: 'limitExceeded', limit: rule.perResource });
       await KINDS[c.ref.kind].put(tx, { ...r, tags });
     }
   });

@@ -12,6 +12,11 @@ export interface AccountRepo {
   listAccounts(): Promise<Account[]>;
   /** False when there is no such account. */
   setAccountStatus(id: string, status: Account['status']): Promise<boolean>;
+  /**
+   * Holds the account while a request changes its security groups: group operations of one account
+   * (quota counts, peer references, deletes) then run one at a time. Taken before any other lock.
+   */
+  lockAccount(id: string): Promise<void>;
   insertKey(k: ApiKey): Promise<void>;
   getKey(secretId: string): Promise<ApiKey | undefined>;
   getKeyAndAccount(secretId: string): Promise<{ key: ApiKey; account: Account } | undefined>;
@@ -40,6 +45,8 @@ export interface NetworkRepo {
   deleteSubnet(id: string): Promise<void>;
   /** Serialises address allocation in one subnet (two writers would both see an address free). */
   lockSubnet(id: string): Promise<void>;
+  /** Holds a VPC while a request reads and rewrites it (attributes, tags) or checks what it holds. */
+  lockVpc(id: string): Promise<void>;
 }
 
 export interface SecurityGroupRepo {
@@ -52,7 +59,7 @@ export interface SecurityGroupRepo {
   securityGroupOwnedElsewhere(id: string, accountId: string): Promise<boolean>;
   /** The ENIs (secondary, and instances' primary ones apart) and instances of the scope in the group. */
   securityGroupMembers(scope: Scope, id: string): Promise<{ enis: string[]; primaryEnis: string[]; instances: string[] }>;
-  /** Holds a group while a request reads and rewrites its rules. */
+  /** Holds a group while a request reads and rewrites it, or makes something its member. */
   lockSecurityGroup(id: string): Promise<void>;
 }
 
@@ -174,6 +181,21 @@ export interface FaultRepo {
   takeFaultHit(id: string): Promise<boolean>;
 }
 
+/** How the tasks of an operation end: by the engine when due, or only when the control plane says. */
+export type TransitionMode = 'auto' | 'manual';
+
+export interface TransitionRepo {
+  setTransitionMode(operation: string, mode: TransitionMode, at: number): Promise<void>;
+  listTransitionModes(): Promise<Array<{ operation: string; mode: TransitionMode }>>;
+  /** Every task of a status, all accounts, in acceptance order (the control plane's view). */
+  listTasks(status?: Task['status']): Promise<Task[]>;
+  /**
+   * Makes a RUNNING task due at `now`, to complete, or with `failure` to fail with that code when
+   * the engine takes it. False when there is no such running task.
+   */
+  releaseTask(id: string, now: number, failure?: { code: string; message: string }): Promise<boolean>;
+}
+
 export interface WorldRepo {
   exportWorld(): Promise<WorldDocument>;
   /**
@@ -196,7 +218,7 @@ export interface BulkRepo {
   insertMany(r: { vpcs?: Vpc[]; subnets?: Subnet[]; instances?: Instance[]; enis?: Eni[] }): Promise<void>;
 }
 
-export interface Repo extends AccountRepo, AuditRepo, NetworkRepo, SecurityGroupRepo, WorldRepo, FaultRepo, InstanceRepo, EniRepo, TaskRepo, IdempotencyRepo, BulkRepo {
+export interface Repo extends AccountRepo, AuditRepo, NetworkRepo, SecurityGroupRepo, WorldRepo, FaultRepo, TransitionRepo, InstanceRepo, EniRepo, TaskRepo, IdempotencyRepo, BulkRepo {
   /**
    * Locks the rows an operation will change, always instances before ENIs and each sorted by id,
    * so that two operations can never wait on each other in opposite orders.

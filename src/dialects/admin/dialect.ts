@@ -51,7 +51,16 @@ const faultBody = z.strictObject({
   error: z.strictObject({ code: z.string(), message: z.string().max(500).optional(), status: z.number().int().min(100).max(9999).optional() }),
 });
 
-type Route = { method: string; pattern: RegExp; action: string; mutating: boolean; run(o: AdminOptions, m: RegExpExecArray, body: () => unknown): Promise<WireResponse> };
+const transitionBody = z.strictObject({ operation: z.string(), mode: z.enum(['auto', 'manual']) });
+const failBody = z.strictObject({ code: z.string(), message: z.string().max(500).optional() });
+
+type Route = {
+  method: string;
+  pattern: RegExp;
+  action: string;
+  mutating: boolean;
+  run(o: AdminOptions, m: RegExpExecArray, body: () => unknown, query: URLSearchParams): Promise<WireResponse>;
+};
 
 const json = (status: number, body: unknown): WireResponse => ({ status, headers: {}, body });
 
@@ -108,6 +117,44 @@ const ROUTES: Route[] = [
     async run(o, m) {
       await o.control.removeFault(decodeURIComponent(m[1]!));
       return json(200, { removed: 1 });
+    },
+  },
+  {
+    method: 'PUT', pattern: /^transitions$/, action: 'setTransitionMode', mutating: true,
+    async run(o, _m, body) {
+      const b = parse(transitionBody, body());
+      await o.control.setTransitionMode(b.operation, b.mode);
+      return json(200, b);
+    },
+  },
+  {
+    method: 'GET', pattern: /^transitions$/, action: 'listTransitionModes', mutating: false,
+    async run(o) {
+      return json(200, { transitions: await o.control.listTransitionModes() });
+    },
+  },
+  {
+    method: 'GET', pattern: /^tasks$/, action: 'listTasks', mutating: false,
+    async run(o, _m, _body, query) {
+      const state = query.get('state') ?? undefined;
+      if (state !== undefined && !['RUNNING', 'SUCCESS', 'FAILED'].includes(state)) throw bad(`state: "${state}" is not RUNNING, SUCCESS or FAILED.`);
+      const tasks = await o.control.listTasks(state as 'RUNNING' | undefined);
+      return json(200, { tasks: tasks.map((t) => ({ id: t.id, accountId: t.accountId, region: t.region, operation: t.kind, status: t.status, resourceIds: t.resourceIds, held: t.dueAt === Number.MAX_SAFE_INTEGER, errorCode: t.errorCode, createdAt: new Date(t.createdAt).toISOString() })) });
+    },
+  },
+  {
+    method: 'POST', pattern: /^tasks\/([^/]+)\/complete$/, action: 'completeTask', mutating: true,
+    async run(o, m) {
+      await o.control.releaseTask(decodeURIComponent(m[1]!));
+      return json(200, { completing: decodeURIComponent(m[1]!) });
+    },
+  },
+  {
+    method: 'POST', pattern: /^tasks\/([^/]+)\/fail$/, action: 'failTask', mutating: true,
+    async run(o, m, body) {
+      const b = parse(failBody, body());
+      await o.control.releaseTask(decodeURIComponent(m[1]!), { code: b.code, message: b.message ?? `Failed from the control plane: ${b.code}.` });
+      return json(200, { failing: decodeURIComponent(m[1]!) });
     },
   },
   {
@@ -182,7 +229,7 @@ export class AdminDialect implements Dialect {
       if (!tokenMatches(req.headers.authorization, this.o.token)) throw new AdminError(401, 'Unauthorized', 'Give the admin token as "Authorization: Bearer <token>".');
       if (!candidates.length) throw new AdminError(404, 'NotFound', `No admin endpoint ${req.path}.`);
       if (!route) throw new AdminError(405, 'MethodNotAllowed', `${req.path} takes ${candidates.map((r) => r.method).join(', ')}.`);
-      const res = await route.run(this.o, route.pattern.exec(sub)!, () => body(req));
+      const res = await route.run(this.o, route.pattern.exec(sub)!, () => body(req), new URLSearchParams(req.rawQuery));
       facts.code = 'Success';
       return res;
     } catch (e) {

@@ -21,6 +21,7 @@ const FIELD: Record<Field, string> = {
   'vpc.name': 'vpcName',
   'vpc.cidr': 'addressPrefix',
   'vpc.dnsServers': 'dnsServers',
+  'vpc.domainName': 'domainName',
   'subnet.name': 'subnetName',
   'subnet.cidr': 'addressPrefix',
   'subnet.zone': 'az',
@@ -49,6 +50,7 @@ const FIELD: Record<Field, string> = {
   'snapshot.name': 'name',
   world: 'world',
   fault: 'fault',
+  transition: 'transition',
 };
 
 /** Why a value was refused, in the words of JD's parameter rules (spec §4.11–4.13). */

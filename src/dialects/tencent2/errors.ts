@@ -37,6 +37,7 @@ const FIELD: Record<Field, string> = {
   'vpc.name': 'vpcName',
   'vpc.cidr': 'cidrBlock',
   'vpc.dnsServers': 'dnsServers',
+  'vpc.domainName': 'domainName',
   'subnet.name': 'subnetName',
   'subnet.cidr': 'cidrBlock',
   'subnet.zone': 'zoneId',
@@ -65,6 +66,7 @@ const FIELD: Record<Field, string> = {
   'snapshot.name': 'name',
   world: 'world',
   fault: 'fault',
+  transition: 'transition',
 };
 
 const NAME_CODES: Partial<Record<Field, string>> = {

@@ -10,6 +10,7 @@ const FIELD: Record<Field, string> = {
   'vpc.name': 'VpcName',
   'vpc.cidr': 'CidrBlock',
   'vpc.dnsServers': 'DnsServers',
+  'vpc.domainName': 'DomainName',
   'subnet.name': 'SubnetName',
   'subnet.cidr': 'CidrBlock',
   'subnet.zone': 'Zone',
@@ -38,6 +39,7 @@ const FIELD: Record<Field, string> = {
   'snapshot.name': 'name',
   world: 'world',
   fault: 'fault',
+  transition: 'transition',
 };
 
 export type Product = 'vpc' | 'cvm' | 'cbs' | 'tag';

@@ -5,6 +5,11 @@ import type { AccountRepo } from '../../core/ports/repo.ts';
 import { SqlBase } from './base.ts';
 
 export class AccountSql extends SqlBase implements AccountRepo {
+  async lockAccount(id: string): Promise<void> {
+    if (!this.rowLocks) return;
+    await this.db.selectFrom('accounts').select('id').where('id', '=', id).forUpdate().execute();
+  }
+
   async insertAccount(a: Account): Promise<void> {
     await this.db.insertInto('accounts').values(accountToRow(a)).execute();
   }

@@ -80,6 +80,11 @@ export class NetworkSql extends SqlBase implements NetworkRepo {
    * Serialises address allocation in one subnet: without it two PostgreSQL transactions both see
    * the same address free and the second fails on the unique key. Taken last, after lock().
    */
+  async lockVpc(id: string): Promise<void> {
+    if (!this.rowLocks) return;
+    await this.db.selectFrom('vpcs').select('id').where('id', '=', id).forUpdate().execute();
+  }
+
   async lockSubnet(id: string): Promise<void> {
     if (!this.rowLocks) return;
     await this.db.selectFrom('subnets').select('id').where('id', '=', id).forUpdate().execute();

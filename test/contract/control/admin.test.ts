@@ -124,6 +124,41 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual((await ctl.call('GET', 'snapshots')).json.snapshots, []);
     });
 
+    test('step by step: a manual operation holds its task until completed or failed here', async () => {
+      await ctl.call('POST', 'reset');
+      const vpcId = await createVpc(s, '10.8.0.0/16');
+      const subnetId = await createSubnet(s, vpcId, '10.8.1.0/24');
+      const [ins] = await runInstances(s.cvm, { vpcId, subnetId }, 1, 'S5.LARGE8');
+      const [e1, e2] = [await createEni(s, { vpcId, subnetId }), await createEni(s, { vpcId, subnetId })];
+      assert.deepEqual((await ctl.call('PUT', 'transitions', { operation: 'eni.attach', mode: 'manual' })).json, { operation: 'eni.attach', mode: 'manual' });
+      assert.deepEqual((await ctl.call('GET', 'transitions')).json.transitions, [{ operation: 'eni.attach', mode: 'manual' }]);
+      const held = (await s.vpc.AttachNetworkInterface({ NetworkInterfaceId: e1, InstanceId: ins! })).RequestId!;
+      // An operation in auto mode, accepted after it with the same latency, ends; the held one does not.
+      const other = (await s.vpc.AssignPrivateIpAddresses({ NetworkInterfaceId: e2, SecondaryPrivateIpAddressCount: 1 })).RequestId!;
+      await waitTaskSuccess(s.vpc, other);
+      assert.equal((await s.vpc.DescribeVpcTaskResult({ TaskId: held })).Status, 'RUNNING');
+      assert.equal((await getEni(s.vpc, e1))!.State, 'ATTACHING');
+      const running = (await ctl.call('GET', 'tasks?state=RUNNING')).json.tasks;
+      assert.deepEqual(running.map((t: { id: string; operation: string; held: boolean }) => [t.id, t.operation, t.held]), [[held, 'eni.attach', true]]);
+      assert.equal((await ctl.call('POST', `tasks/${held}/complete`)).status, 200);
+      await waitTaskSuccess(s.vpc, held);
+      assert.deepEqual([(await getEni(s.vpc, e1))!.State, (await getEni(s.vpc, e1))!.Attachment?.InstanceId], ['AVAILABLE', ins]);
+      // Failed from here: the vendor's view shows the code and the attach is rolled back.
+      const second = (await s.vpc.AttachNetworkInterface({ NetworkInterfaceId: e2, InstanceId: ins! })).RequestId!;
+      assert.equal((await ctl.call('POST', `tasks/${second}/fail`, { code: 'FailedOperation.Held', message: 'refused by the test' })).status, 200);
+      await pollUntil(async () => (await s.vpc.DescribeVpcTaskResult({ TaskId: second })).Status === 'FAILED', { what: 'the failed attach', timeoutMs: 15_000 });
+      assert.match((await s.vpc.DescribeVpcTaskResult({ TaskId: second })).Output!, /FailedOperation\.Held: refused by the test/);
+      assert.deepEqual([(await getEni(s.vpc, e2))!.State, (await getEni(s.vpc, e2))!.Attachment ?? null], ['AVAILABLE', null]);
+      // Bad input changes nothing.
+      assert.equal((await ctl.call('PUT', 'transitions', { operation: 'eni.teleport', mode: 'manual' })).status, 400);
+      assert.equal((await ctl.call('PUT', 'transitions', { operation: 'eni.attach', mode: 'sometimes' })).status, 400);
+      assert.equal((await ctl.call('POST', `tasks/${held}/complete`)).status, 404, 'a finished task cannot be released');
+      assert.equal((await ctl.call('POST', 'tasks/nope/fail', { code: 'X' })).status, 404);
+      assert.equal((await ctl.call('GET', 'tasks?state=LATER')).status, 400);
+      await ctl.call('PUT', 'transitions', { operation: 'eni.attach', mode: 'auto' });
+      assert.deepEqual((await ctl.call('GET', 'transitions')).json.transitions, []);
+    });
+
     test('the CLI does the same offline on the database; every admin call was audited', async () => {
       const env = { ENIPLANE_DATA_DIR: srv.server.dataDir };
       const db = srv.server.db;
@@ -145,7 +180,7 @@ for (const kind of STORE_KINDS) {
       assert.match(bad.stderr, /no snapshot named "cli-1"/);
       const audit = await cli(['audit', '--db', db, '--json'], env);
       const adminCalls = (audit as Array<{ dialect: string; action: string; resultCode: string }>).filter((a) => a.dialect === 'admin');
-      for (const action of ['reset', 'saveSnapshot', 'restoreSnapshot', 'deleteSnapshot', 'export', 'import']) {
+      for (const action of ['reset', 'saveSnapshot', 'restoreSnapshot', 'deleteSnapshot', 'export', 'import', 'setTransitionMode', 'completeTask', 'failTask']) {
         assert.ok(adminCalls.some((a) => a.action === action), `${action} is audited`);
       }
       assert.ok(adminCalls.some((a) => a.resultCode === 'Unauthorized'), 'refused admin calls are audited too');

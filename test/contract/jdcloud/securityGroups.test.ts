@@ -9,7 +9,7 @@ import { serverOn, type ServerOn } from '../../support/server.ts';
 import { skipUnless, STORE_KINDS } from '../../support/stores.ts';
 import { expectJdError, jdSession, type JdSession } from '../../support/jdcloud/client.ts';
 import { refusedJd } from '../../support/jdcloud/snapshots.ts';
-import { getEni } from '../../support/jdcloud/waits.ts';
+import { getEni, waitStatus } from '../../support/jdcloud/waits.ts';
 import { createEni, createInstancesNoWait, createSubnet, createVpc } from '../../support/jdcloud/world.ts';
 
 const INVALID = 'INVALID_ARGUMENT';
@@ -124,6 +124,13 @@ for (const kind of STORE_KINDS) {
 
       await a.vpc.modifyNetworkInterface({ networkInterfaceId: eni, securityGroups: [g2] });
       await a.vpc.deleteNetworkSecurityGroup({ networkSecurityGroupId: g1 });
+      // A VPC goes only once its groups have gone (the instance settled first: snapshots compare states).
+      await waitStatus(a, ins!, 'running');
+      const lone = await createVpc(a, '10.63.0.0/16');
+      const held = await group(a, lone, 'holds-the-vpc');
+      await refusedJd(a, () => a.vpc.deleteVpc({ vpcId: lone }), 400, 'FAILED_PRECONDITION');
+      await a.vpc.deleteNetworkSecurityGroup({ networkSecurityGroupId: held });
+      await a.vpc.deleteVpc({ vpcId: lone });
       await expectJdError(a.vpc.describeNetworkSecurityGroup({ networkSecurityGroupId: g1 }), 404, 'NOT_FOUND');
     });
   });

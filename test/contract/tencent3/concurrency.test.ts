@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { startServer, type AccountInfo, type RunningServer } from '../../support/server.ts';
-import { cvmClient, type CvmClient, type Eni, errCode, vpcClient, type VpcClient } from '../../support/tencent3/client.ts';
+import { cvmClient, type CvmClient, type Eni, errCode, tagClient, vpcClient, type VpcClient } from '../../support/tencent3/client.ts';
 import { holderOf, listEnis, mustGetEni, waitEniReady, waitTaskSuccess } from '../../support/tencent3/waits.ts';
 import { buildWorld, runInstances } from '../../support/tencent3/world.ts';
 import { pollUntil } from '../../support/poll.ts';
@@ -290,6 +290,44 @@ for (const kind of STORE_KINDS) {
             assert.deepEqual(groups, []);
           }
         }
+      });
+    });
+
+    test('security groups: tags, rule edits and peer deletes race without losing a change; the quota holds', { skip }, async () => {
+      await withCell(kind, async (cell) => {
+        const vpc = (i: number) => cell.vpcs[i % cell.vpcs.length]!;
+        const tag = (i: number) => tagClient(cell.servers[i % cell.servers.length]!.port, cell.creds);
+        const { SecurityGroup } = await vpc(0).CreateSecurityGroup({ GroupName: 'busy', GroupDescription: '' });
+        const sg = SecurityGroup!.SecurityGroupId!;
+        // 20 rule additions and 20 tag writes on one group at once: every one of them stays.
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) => [
+            vpc(i).CreateSecurityGroupPolicies({ SecurityGroupId: sg, SecurityGroupPolicySet: { Ingress: [{ Protocol: 'TCP', Port: String(2000 + i), CidrBlock: '10.0.0.0/8', Action: 'ACCEPT' }] } }),
+            tag(i).ModifyResourceTags({ Resource: `qcs::cvm:ap-guangzhou:uin/:sg/${sg}`, ReplaceTags: [{ TagKey: `k${i}`, TagValue: 'v' }] }),
+          ]).flat(),
+        );
+        const rules = (await vpc(1).DescribeSecurityGroupPolicies({ SecurityGroupId: sg })).SecurityGroupPolicySet!.Ingress!;
+        assert.equal(rules.length, 20, 'no rule lost to a tag write');
+        const tags = (await vpc(0).DescribeSecurityGroups({ SecurityGroupIds: [sg] })).SecurityGroupSet![0]!.TagSet!;
+        assert.equal(tags.length, 20, 'no tag lost to a rule write');
+
+        // A rule naming a peer and the peer's delete: never both.
+        for (let round = 0; round < 4; round++) {
+          const { SecurityGroup: peer } = await vpc(0).CreateSecurityGroup({ GroupName: `peer-${round}`, GroupDescription: '' });
+          const peerId = peer!.SecurityGroupId!;
+          const [add, del] = await Promise.allSettled([
+            vpc(round).CreateSecurityGroupPolicies({ SecurityGroupId: sg, SecurityGroupPolicySet: { Egress: [{ Protocol: 'UDP', Port: String(53 + round), SecurityGroupId: peerId, Action: 'ACCEPT' }] } }),
+            vpc(round + 1).DeleteSecurityGroup({ SecurityGroupId: peerId }),
+          ]);
+          assert.notEqual(add.status === 'fulfilled', del.status === 'fulfilled', `round ${round}: exactly one of the rule and the delete succeeds`);
+        }
+
+        // 60 creations at once against a quota of 50 (the account already has some).
+        const have = (await vpc(0).DescribeSecurityGroups({ Limit: '100' })).TotalCount!;
+        const made = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => vpc(i).CreateSecurityGroup({ GroupName: `q-${i}`, GroupDescription: '' })));
+        const refused = made.filter((r) => r.status === 'rejected').map((r) => errCode((r as PromiseRejectedResult).reason));
+        assert.ok(refused.every((c) => c === 'LimitExceeded'), JSON.stringify(refused));
+        assert.equal((await vpc(0).DescribeSecurityGroups({ Limit: '100' })).TotalCount, 50, `from ${have}, the quota of 50 is reached and not passed`);
       });
     });
   });

@@ -116,10 +116,10 @@ for (const kind of STORE_KINDS) {
       await refused(a, () => a.vpc.DeleteSecurityGroupPolicies({ SecurityGroupId: id, SecurityGroupPolicySet: { Ingress: [{ PolicyIndex: 7 }] } }), 'ResourceNotFound');
       assert.deepEqual((await policies(a, id)).Egress, []);
 
-      // Modify replaces a direction; both lists empty clears everything.
+      // Modify makes the set given the group's rules: a direction left out is emptied.
       await a.vpc.ModifySecurityGroupPolicies({ SecurityGroupId: id, SecurityGroupPolicySet: { Egress: [{ Protocol: 'ICMP', CidrBlock: '10.0.0.0/8', Action: 'ACCEPT' }] } });
       set = await policies(a, id);
-      assert.deepEqual([set.Ingress!.length, set.Egress!.map(brief)], [2, ['0:ICMP:ALL:10.0.0.0/8:ACCEPT']]);
+      assert.deepEqual([set.Ingress!.length, set.Egress!.map(brief)], [0, ['0:ICMP:ALL:10.0.0.0/8:ACCEPT']]);
       await a.vpc.ModifySecurityGroupPolicies({ SecurityGroupId: id, SecurityGroupPolicySet: { Ingress: [], Egress: [] } });
       set = await policies(a, id);
       assert.deepEqual([set.Ingress, set.Egress], [[], []]);
@@ -155,6 +155,12 @@ for (const kind of STORE_KINDS) {
       await waitInstances(a.cvm, InstanceIdSet!, 'RUNNING');
       const [grouped] = await describeInstances(a.cvm, InstanceIdSet!);
       assert.deepEqual(grouped!.SecurityGroupIds, [g2]);
+      const primary = await primaryEniOf(a.vpc, InstanceIdSet![0]!);
+      assert.deepEqual(primary.GroupSet, [g2]);
+      // A primary ENI's groups are its instance's: changing one changes the other.
+      await a.vpc.ModifyNetworkInterfaceAttribute({ NetworkInterfaceId: primary.NetworkInterfaceId!, SecurityGroupIds: [g2, g1] });
+      assert.deepEqual((await describeInstances(a.cvm, InstanceIdSet!))[0]!.SecurityGroupIds, [g2, g1]);
+      await a.cvm.ModifyInstancesAttribute({ InstanceIds: InstanceIdSet!, SecurityGroups: [g2] });
       assert.deepEqual((await primaryEniOf(a.vpc, InstanceIdSet![0]!)).GroupSet, [g2]);
       await refused(a, () => run([g1, ...more]), 'LimitExceeded.AssociateUSGLimitExceeded');
 

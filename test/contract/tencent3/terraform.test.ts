@@ -64,6 +64,10 @@ for (const kind of STORE_KINDS) {
       await s.vpc.ModifyVpcAttribute({ VpcId: st.vpc, VpcName: 'tf-vpc-2', DnsServers: ['10.0.0.2'], EnableMulticast: 'true', EnableRouteVpcPublish: false, EnableRouteVpcPublishIpv6: false });
       await s.tag.ModifyResourceTags({ Resource: tagName('vpc', 'vpc', st.vpc), ReplaceTags: [{ TagKey: 'team', TagValue: 'net' }], DeleteTags: [{ TagKey: 'env' }] });
       assert.deepEqual(await read(), { name: 'tf-vpc-2', multicast: true, dns: ['10.0.0.2'], tags: { team: 'net' } });
+      await assert.rejects(s.vpc.ModifyVpcAttribute({ VpcId: st.vpc, DnsServers: ['not-an-ip'] }), { code: 'InvalidParameterValue.Malformed' });
+      await assert.rejects(s.vpc.ModifyVpcAttribute({ VpcId: st.vpc, DomainName: 'd'.repeat(61) }), { code: 'InvalidParameterValue.TooLong' });
+      await assert.rejects(s.vpc.ModifyVpcAttribute({ VpcId: st.vpc, EnableRouteVpcPublish: true }), { code: 'UnsupportedOperation' });
+      assert.deepEqual(await read(), { name: 'tf-vpc-2', multicast: true, dns: ['10.0.0.2'], tags: { team: 'net' } }, 'the refusals changed nothing');
     });
 
     test('tencentcloud_subnet: create, ModifySubnetAttribute, tags through the tag service', async () => {

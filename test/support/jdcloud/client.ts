@@ -197,6 +197,7 @@ export interface JdVpcClient {
   createVpc: Reply<{ vpcName: string; addressPrefix?: string; description?: string }, { vpcId: string }>;
   describeVpcs: Reply<JdListOpts, { vpcs: JdVpc[]; totalCount: number }>;
   describeVpc: Reply<{ vpcId: string }, { vpc: JdVpc }>;
+  deleteVpc: Ack<{ vpcId: string }>;
   createSubnet: Reply<{ vpcId: string; subnetName: string; addressPrefix: string; description?: string }, { subnetId: string }>;
   describeSubnets: Reply<JdListOpts, { subnets: JdSubnet[]; totalCount: number }>;
   describeSubnet: Reply<{ subnetId: string }, { subnet: JdSubnet }>;

@@ -2,7 +2,7 @@
  * JD Cloud vpc networkSecurityGroup operations. Groups belong to one VPC; rules are named by ruleId,
  * their protocol by number (300 all, 6 TCP, 17 UDP, 1 ICMP) and their direction as 0 in / 1 out.
  */
-import type { RuleDirection, RuleSpec, SecurityGroup } from '../../../core/model.ts';
+import type { RuleDirection, RuleSpec, SecurityGroup, SecurityGroupRule } from '../../../core/model.ts';
 import { filterMap, jd, jdAction, jdPage, listQuery, type JdContext } from '../action.ts';
 import { invalidArgument } from '../jdError.ts';
 import { JD_PROTOCOL, securityGroupRuleShape, securityGroupShape } from '../shapes.ts';
@@ -130,7 +130,7 @@ export const securityGroupOps = {
     service: 'vpc',
     method: 'POST',
     path: '/networkSecurityGroups/{id}:addNetworkSecurityGroupRules',
-    body: jd.obj({ networkSecurityGroupRuleSpecs: jd.list(ruleSpec()) }),
+    body: jd.obj({ networkSecurityGroupRuleSpecs: jd.list(ruleSpec(), 100) }),
     query: jd.none(),
     async run(ctx, { id, body }) {
       const rules: Record<RuleDirection, RuleSpec[]> = { ingress: [], egress: [] };
@@ -145,17 +145,16 @@ export const securityGroupOps = {
           ...(r.description !== undefined ? { description: r.description } : {}),
         });
       }
-      const before = new Set((await ctx.core.getSecurityGroup(ctx.scope, id)).rules.map((r) => r.id));
       const g = await ctx.core.addSecurityGroupRules(ctx.scope, id, { rules });
       // Newer API versions answer with the rules made; older ones with nothing (both parse).
-      return { securityGroupRules: g.rules.filter((r) => !before.has(r.id)).map(securityGroupRuleShape) };
+      return { securityGroupRules: g.added.map(securityGroupRuleShape) };
     },
   }),
   removeNetworkSecurityGroupRules: jdAction({
     service: 'vpc',
     method: 'POST',
     path: '/networkSecurityGroups/{id}:removeNetworkSecurityGroupRules',
-    body: jd.obj({ ruleIds: jd.list(jd.str()) }),
+    body: jd.obj({ ruleIds: jd.list(jd.str(), 100) }),
     query: jd.none(),
     async run(ctx, { id, body }) {
       await ctx.core.removeSecurityGroupRules(ctx.scope, id, { select: { ids: body.ruleIds } });
@@ -166,25 +165,25 @@ export const securityGroupOps = {
     service: 'vpc',
     method: 'POST',
     path: '/networkSecurityGroups/{id}:modifyNetworkSecurityGroupRules',
-    body: jd.obj({ modifySecurityGroupRuleSpecs: jd.list(modifySpec()) }),
+    body: jd.obj({ modifySecurityGroupRuleSpecs: jd.list(modifySpec(), 100) }),
     query: jd.none(),
     async run(ctx, { id, body }) {
-      // Each change keeps what it does not name; the direction never changes. All apply or none.
-      const g = await ctx.core.getSecurityGroup(ctx.scope, id);
-      const edits = body.modifySecurityGroupRuleSpecs.map((m) => {
-        const r = g.rules.find((x) => x.id === m.ruleId);
-        const protocol = m.protocol === undefined ? (r?.protocol ?? 'ALL') : protocolName(m.protocol);
-        const keepPorts = r !== undefined && m.fromPort === undefined && m.toPort === undefined && protocol === r.protocol;
-        const action = actionOf(m.ruleAction);
-        const rule: RuleSpec = {
-          protocol,
-          ports: keepPorts ? r.ports : portsOf(protocol, m.fromPort, m.toPort),
-          ...(m.addressPrefix !== undefined ? target(m.addressPrefix) : { cidr: r?.cidr ?? '', ipv6Cidr: r?.ipv6Cidr ?? '' }),
-          ...(action ?? r?.action ? { action: action ?? r!.action } : {}),
-          description: m.description ?? r?.description ?? '',
-        };
-        return { at: { id: m.ruleId }, rule };
-      });
+      // Each change keeps what it does not name; the direction never changes. All apply or none,
+      // each worked out from the rule as it is in the same transaction.
+      const edits = body.modifySecurityGroupRuleSpecs.map((m) => ({
+        at: { id: m.ruleId },
+        rule: (r: SecurityGroupRule): RuleSpec => {
+          const protocol = m.protocol === undefined ? r.protocol : protocolName(m.protocol);
+          const keepPorts = m.fromPort === undefined && m.toPort === undefined && protocol === r.protocol;
+          return {
+            protocol,
+            ports: keepPorts ? r.ports : portsOf(protocol, m.fromPort, m.toPort),
+            ...(m.addressPrefix !== undefined ? target(m.addressPrefix) : r.peerGroupId ? { peerGroupId: r.peerGroupId } : { cidr: r.cidr, ipv6Cidr: r.ipv6Cidr }),
+            action: actionOf(m.ruleAction) ?? r.action,
+            description: m.description ?? r.description,
+          };
+        },
+      }));
       await ctx.core.replaceSecurityGroupRule(ctx.scope, id, { edits });
       return undefined;
     },

@@ -22,6 +22,7 @@ const policy = () =>
 type Policy2 = ReturnType<typeof policy>['_output'];
 
 function ruleOf(p: Policy2): RuleSpec {
+  if (p.cidrIp !== undefined && p.sgId !== undefined) throw PUBLIC.invalidParameter('A policy names cidrIp or sgId, not both.');
   const all = p.cidrIp === undefined && p.sgId === undefined;
   return {
     protocol: p.ipProtocol ?? 'ALL',
@@ -113,7 +114,7 @@ export const dfw2Actions = {
   ModifySecurityGroupPolicys: action2({
     host: 'dfw',
     rate: 20,
-    params: p2.obj({ sgId: p2.str(), ingress: p2.list(policy()).optional(), egress: p2.list(policy()).optional() }),
+    params: p2.obj({ sgId: p2.str(), ingress: p2.list(policy(), 100).optional(), egress: p2.list(policy(), 100).optional() }),
     async run(ctx, p) {
       // Both lists are replaced; a list not given becomes empty.
       await ctx.core.replaceSecurityGroupRules(ctx.scope, p.sgId, { rules: { ingress: (p.ingress ?? []).map(ruleOf), egress: (p.egress ?? []).map(ruleOf) } });
@@ -123,7 +124,7 @@ export const dfw2Actions = {
   ModifySecurityGroupsOfNetworkInterface: action2({
     host: 'dfw',
     rate: 20,
-    params: p2.obj({ networkInterfaceSet: p2.list(p2.obj({ networkInterfaceId: p2.str(), sgIds: p2.list(p2.str()).optional() })) }),
+    params: p2.obj({ networkInterfaceSet: p2.list(p2.obj({ networkInterfaceId: p2.str(), sgIds: p2.list(p2.str()).optional() }), 100) }),
     async run(ctx, p) {
       if (!p.networkInterfaceSet.length) throw PUBLIC.invalidParameter('(networkInterfaceSet) must name at least one ENI.');
       await ctx.core.regroupEnis(ctx.scope, p.networkInterfaceSet.map((n) => ({ eniId: n.networkInterfaceId, set: n.sgIds ?? [] })));

@@ -8,6 +8,11 @@ import { TcError } from '../tcError.ts';
 import { checkPaging, fromTags } from './common.ts';
 import { z } from 'zod';
 
+/** A list that must name at least one thing (an empty one would be a silent no-op). */
+function requireSome(list: readonly unknown[], name: string): void {
+  if (!list.length) throw new TcError('MissingParameter', `The parameter \`${name}\` must name at least one value.`);
+}
+
 const token = () => t.str().refine((s) => s.length <= 64 && /^[\x20-\x7e]*$/.test(s), { params: { tcCode: 'InvalidParameterValue' }, message: 'at most 64 ASCII characters' }).optional();
 const attachType = () => t.uint().refine((n) => n === 0 || n === 1, { params: { tcCode: 'InvalidParameterValue.Range' }, message: 'must be 0 or 1' }).optional();
 const qos = () => t.str().refine((s) => ['PT', 'AU', 'AG', 'DEFAULT'].includes(s), { params: { tcCode: 'InvalidParameterValue' }, message: 'must be PT, AU, AG or DEFAULT' }).optional();
@@ -151,6 +156,8 @@ export const eniActions = {
     rate: RATE.default,
     params: t.obj({ NetworkInterfaceIds: t.list(t.id('eni'), 100), SecurityGroupIds: t.list(t.str(), 100) }),
     async run({ core, scope }, p) {
+      requireSome(p.NetworkInterfaceIds, 'NetworkInterfaceIds');
+      requireSome(p.SecurityGroupIds, 'SecurityGroupIds');
       await core.regroupEnis(scope, [...new Set(p.NetworkInterfaceIds)].map((eniId) => ({ eniId, add: p.SecurityGroupIds })));
       return {};
     },
@@ -160,6 +167,8 @@ export const eniActions = {
     rate: RATE.default,
     params: t.obj({ NetworkInterfaceIds: t.list(t.id('eni'), 100), SecurityGroupIds: t.list(t.str(), 100) }),
     async run({ core, scope }, p) {
+      requireSome(p.NetworkInterfaceIds, 'NetworkInterfaceIds');
+      requireSome(p.SecurityGroupIds, 'SecurityGroupIds');
       await core.regroupEnis(scope, [...new Set(p.NetworkInterfaceIds)].map((eniId) => ({ eniId, remove: p.SecurityGroupIds })));
       return {};
     },

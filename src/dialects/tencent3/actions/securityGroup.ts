@@ -193,11 +193,11 @@ export const securityGroupActions = {
     params: t.obj({ SecurityGroupId: sgId(), SecurityGroupPolicySet: policySet(), SortPolicys: t.bool().optional() }),
     async run({ core, scope }, p) {
       const set = p.SecurityGroupPolicySet;
-      // Version "0", or no policy at all, clears every rule; otherwise the directions given replace
-      // theirs and one left out stays. Modify checks no version (its docs list no VersionMismatch,
+      // The set given becomes the group's rules, both directions (a direction left out is emptied);
+      // Version "0" clears every rule. Modify checks no version (its docs list no VersionMismatch,
       // and Terraform sends the next one).
-      const clear = set.Version === '0' || (!set.Ingress?.length && !set.Egress?.length);
-      await core.replaceSecurityGroupRules(scope, p.SecurityGroupId, { rules: clear ? { ingress: [], egress: [] } : specsOf(set) });
+      const clear = set.Version === '0';
+      await core.replaceSecurityGroupRules(scope, p.SecurityGroupId, { rules: clear ? { ingress: [], egress: [] } : specsOf(set), clearOmitted: true });
       return {};
     },
   }),

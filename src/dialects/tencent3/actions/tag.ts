@@ -101,7 +101,8 @@ async function eachResource(ctx: ActionContext, action: string, names: string[],
       const { scope, ref } = resolve(ctx, name);
       await ctx.core.changeTags(scope, [change(ref)]);
     } catch (e) {
-      const body = e instanceof TcError ? { code: e.code, message: e.message } : isDomainError(e) ? tcErrorOf(e, { product: 'tag', action }) : undefined;
+      // A store that is away fails the call as a whole, as any other call; only refusals are listed.
+      const body = e instanceof TcError ? { code: e.code, message: e.message } : isDomainError(e) && e.kind !== 'Unavailable' ? tcErrorOf(e, { product: 'tag', action }) : undefined;
       if (!body) throw e;
       failed.push({ Resource: name, Code: body.code, Message: body.message });
     }

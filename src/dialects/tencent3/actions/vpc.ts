@@ -8,6 +8,13 @@ import { checkPaging, fromTags } from './common.ts';
 
 const ignore = () => t.str().optional();
 
+/** Route publishing to CCN and CDC is not emulated: asking for it is refused, not silently dropped. */
+function requireNoPublish(p: { EnableRouteVpcPublish?: boolean | undefined; EnableRouteVpcPublishIpv6?: boolean | undefined; EnableCdcPublish?: boolean | undefined }): void {
+  for (const k of ['EnableRouteVpcPublish', 'EnableRouteVpcPublishIpv6', 'EnableCdcPublish'] as const) {
+    if (p[k] === true) throw new TcError('UnsupportedOperation', `\`${k}\` is not supported: routes are not published to CCN or CDC.`);
+  }
+}
+
 /** Booleans these actions take as the strings "true" and "false" (EnableMulticast, EnableBroadcast). */
 function boolText(v: string, name: string): boolean {
   const l = v.trim().toLowerCase();
@@ -30,6 +37,7 @@ export const vpcActions = {
       EnableRouteVpcPublishIpv6: t.bool().optional(),
     }),
     async run({ core, scope, meta }, p) {
+      requireNoPublish(p);
       const vpc = await core.createVpc(
         scope,
         {
@@ -131,6 +139,7 @@ export const vpcActions = {
       EnableRouteVpcPublishIpv6: t.bool().optional(),
     }),
     async run({ core, scope }, p) {
+      requireNoPublish(p);
       const multicast = p.EnableMulticast === undefined ? undefined : boolText(p.EnableMulticast, 'EnableMulticast');
       await core.modifyVpc(scope, p.VpcId, { name: p.VpcName, enableMulticast: multicast, dnsServers: p.DnsServers, domainName: p.DomainName });
       return {};

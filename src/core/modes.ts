@@ -1,0 +1,45 @@
+/**
+ * How the tasks of each operation end (the control plane's step-by-step mode). `manual` tasks are
+ * accepted as usual but stay in their transitional state until the control plane completes or fails
+ * them. The modes live in the store and are read again at most every `refreshMs`.
+ */
+import type { Clock } from './clock.ts';
+import type { TaskTiming } from './context.ts';
+import type { TaskKind } from './model.ts';
+import type { Store, TransitionMode } from './ports/repo.ts';
+
+/** The due time of a held task: never, until released. */
+export const HELD = Number.MAX_SAFE_INTEGER;
+
+export class ModeBook implements TaskTiming {
+  private modes = new Map<string, TransitionMode>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly o: { store: Store; clock: Clock; base: TaskTiming; refreshMs?: number },
+  ) {}
+
+  /** Reads the modes now and then every `refreshMs`, until stop(). */
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh().catch(() => {}), this.o.refreshMs ?? 500);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async refresh(): Promise<void> {
+    const rows = await this.o.store.peek((tx) => tx.listTransitionModes());
+    this.modes = new Map(rows.map((r) => [r.operation, r.mode]));
+  }
+
+  mode(kind: TaskKind): TransitionMode {
+    return this.modes.get(kind) ?? 'auto';
+  }
+
+  dueAt(kind: TaskKind, now: number): number {
+    return this.mode(kind) === 'manual' ? HELD : this.o.base.dueAt(kind, now);
+  }
+}
