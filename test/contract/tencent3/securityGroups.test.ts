@@ -169,6 +169,14 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(stats.map((x) => [x.SecurityGroupId, x.ENI, x.CVM]), [[g1, 2, 0], [g2, 1, 1]], 'an instance counts under CVM, its primary ENI not again under ENI');
       await refused(a, () => a.vpc.DeleteSecurityGroup({ SecurityGroupId: g1 }), 'ResourceInUse');
       await expectTcError(a.vpc.DescribeSecurityGroupAssociationStatistics({ SecurityGroupIds: ['sg-zzzzzzzz'] }), 'ResourceNotFound');
+      // Associate adds after the ENI's own groups, Disassociate takes away; primaries are refused.
+      await a.vpc.AssociateNetworkInterfaceSecurityGroups({ NetworkInterfaceIds: [eni], SecurityGroupIds: [more[0]!] });
+      assert.deepEqual((await mustGetEni(a.vpc, eni)).GroupSet, [g2, g1, more[0]]);
+      await a.vpc.DisassociateNetworkInterfaceSecurityGroups({ NetworkInterfaceIds: [eni], SecurityGroupIds: [more[0]!] });
+      assert.deepEqual((await mustGetEni(a.vpc, eni)).GroupSet, [g2, g1]);
+      await refused(a, () => a.vpc.AssociateNetworkInterfaceSecurityGroups({ NetworkInterfaceIds: [primary.NetworkInterfaceId!], SecurityGroupIds: [g1] }), 'UnsupportedOperation');
+      await refused(a, () => a.vpc.AssociateNetworkInterfaceSecurityGroups({ NetworkInterfaceIds: [], SecurityGroupIds: [g1] }), 'MissingParameter');
+      await refused(a, () => a.vpc.DisassociateNetworkInterfaceSecurityGroups({ NetworkInterfaceIds: [eni], SecurityGroupIds: ['sg-zzzzzzzz'] }), 'ResourceNotFound');
       // Leaving the group frees it.
       await a.vpc.ModifyNetworkInterfaceAttribute({ NetworkInterfaceId: eni, SecurityGroupIds: [g2] });
       await a.vpc.ModifyNetworkInterfaceAttribute({ NetworkInterfaceId: withGroups.NetworkInterfaceId!, SecurityGroupIds: [] });

@@ -8,6 +8,21 @@ import { TcError } from '../tcError.ts';
 import { checkPaging, fromTags } from './common.ts';
 import { z } from 'zod';
 
+/** Associate/DisassociateNetworkInterfaceSecurityGroups: the groups added to, or taken from, every ENI named. */
+function regroup(change: 'add' | 'remove') {
+  return action({
+    product: 'vpc',
+    rate: RATE.default,
+    params: t.obj({ NetworkInterfaceIds: t.list(t.id('eni'), 100), SecurityGroupIds: t.list(t.str(), 100) }),
+    async run({ core, scope }, p) {
+      requireSome(p.NetworkInterfaceIds, 'NetworkInterfaceIds');
+      requireSome(p.SecurityGroupIds, 'SecurityGroupIds');
+      await core.regroupEnis(scope, [...new Set(p.NetworkInterfaceIds)].map((eniId) => ({ eniId, [change]: p.SecurityGroupIds })));
+      return {};
+    },
+  });
+}
+
 /** A list that must name at least one thing (an empty one would be a silent no-op). */
 function requireSome(list: readonly unknown[], name: string): void {
   if (!list.length) throw new TcError('MissingParameter', `The parameter \`${name}\` must name at least one value.`);
@@ -151,28 +166,8 @@ export const eniActions = {
     },
   }),
   // Primary ENIs take their groups from their instance: these two refuse them (docs).
-  AssociateNetworkInterfaceSecurityGroups: action({
-    product: 'vpc',
-    rate: RATE.default,
-    params: t.obj({ NetworkInterfaceIds: t.list(t.id('eni'), 100), SecurityGroupIds: t.list(t.str(), 100) }),
-    async run({ core, scope }, p) {
-      requireSome(p.NetworkInterfaceIds, 'NetworkInterfaceIds');
-      requireSome(p.SecurityGroupIds, 'SecurityGroupIds');
-      await core.regroupEnis(scope, [...new Set(p.NetworkInterfaceIds)].map((eniId) => ({ eniId, add: p.SecurityGroupIds })));
-      return {};
-    },
-  }),
-  DisassociateNetworkInterfaceSecurityGroups: action({
-    product: 'vpc',
-    rate: RATE.default,
-    params: t.obj({ NetworkInterfaceIds: t.list(t.id('eni'), 100), SecurityGroupIds: t.list(t.str(), 100) }),
-    async run({ core, scope }, p) {
-      requireSome(p.NetworkInterfaceIds, 'NetworkInterfaceIds');
-      requireSome(p.SecurityGroupIds, 'SecurityGroupIds');
-      await core.regroupEnis(scope, [...new Set(p.NetworkInterfaceIds)].map((eniId) => ({ eniId, remove: p.SecurityGroupIds })));
-      return {};
-    },
-  }),
+  AssociateNetworkInterfaceSecurityGroups: regroup('add'),
+  DisassociateNetworkInterfaceSecurityGroups: regroup('remove'),
   AttachNetworkInterface: action({
     product: 'vpc',
     rate: RATE.fast,
