@@ -10,6 +10,7 @@ import { ReplayCache } from './auth/replayCache.ts';
 import { loadCatalog } from './core/catalog.ts';
 import { resourceIdPattern } from './core/naming.ts';
 import { systemClock, type Clock } from './core/clock.ts';
+import { EventFeed } from './core/events.ts';
 import { controlApi, coreApi } from './core/api.ts';
 import { defaultLimits, type CoreContext } from './core/context.ts';
 import { randomIdSource } from './core/ids.ts';
@@ -69,7 +70,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   const logger = pino({ level: cfg.logLevel, base: { node: process.pid } }, pino.destination({ dest: 1, sync: false }));
   const clock = cfg.clock ?? systemClock;
   const shared = cfg.rateLimit && cfg.redis ? await openRedisRateLimiter(cfg.redis, clock, (level, msg, data) => logger[level](data ?? {}, msg)) : undefined;
-  const store = await openStore(cfg.db);
+  const store = await openStore(cfg.db, { clock });
   const metrics = new Metrics({
     resources: () => store.peek((tx) => tx.countResources()),
     tasksInFlight: () => store.peek((tx) => tx.countTasks('RUNNING')),
@@ -87,6 +88,8 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   // Operations in the control plane's manual mode are held; the others end after the latency.
   const modes = new ModeBook({ store, clock, base: timing });
   await modes.start();
+  const events = new EventFeed({ store, clock });
+  events.start();
   const core: CoreContext = { store, clock, ids: randomIdSource(), catalog, limits: defaultLimits, timing: modes, notify: () => engine.wake() };
 
   if (store.kind === 'sqlite') {
@@ -110,7 +113,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     secrets,
     log: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => logger[level](data, msg),
   };
-  const admin = new AdminDialect({ control: controlApi(core, faults, modes), token: adminToken(cfg.db, logger) });
+  const admin = new AdminDialect({ control: controlApi(core, { faults, modes, events }), token: adminToken(cfg.db, logger) });
   // Asked in this order which one answers a path; API 3.0, last, answers every other path.
   const dialects = [admin, new JdcloudDialect(common), new Tencent2Dialect(common), new Tencent3Dialect(common)];
   // Entries of requests finishing together share one transaction (see store/groupCommit.ts).
@@ -140,6 +143,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     async close() {
       await server.close();
       modes.stop();
+      events.stop();
       await engine.stop();
       await store.close();
       await shared?.close();

@@ -3,6 +3,7 @@
  * one account's world, bound to the store, clock and ids they run on. No transaction handle and no
  * store: what a caller may do to the world is exactly what is listed here.
  */
+import type { TransitionSetting } from './ports/repo.ts';
 import type { CoreContext } from './context.ts';
 import { keyAndAccount } from './ops/accounts.ts';
 import {
@@ -37,6 +38,7 @@ import {
 import { getTask } from './ops/tasks.ts';
 import { addFault, clearFaults, listFaults, removeFault, type FaultInput } from './ops/faults.ts';
 import type { FaultBook } from './faults.ts';
+import { EventFeed, type EventFilter } from './events.ts';
 import type { ModeBook } from './modes.ts';
 import { changeTags, listTags, taggedResources } from './ops/tags.ts';
 
@@ -110,7 +112,9 @@ export type Core = ReturnType<typeof coreApi>;
  * What the control plane (admin API, CLI) may do to the whole world, below the cloud APIs. `book`:
  * this node's fault matcher, told at once when the faults change here.
  */
-export function controlApi(ctx: Pick<CoreContext, 'store' | 'clock' | 'notify' | 'ids'>, book?: FaultBook, modes?: ModeBook) {
+export function controlApi(ctx: Pick<CoreContext, 'store' | 'clock' | 'notify' | 'ids'>, books: { faults?: FaultBook; modes?: ModeBook; events?: EventFeed } = {}) {
+  const { faults: book, modes } = books;
+  const events = books.events ?? new EventFeed({ store: ctx.store, clock: ctx.clock });
   const changed = <T>(p: Promise<T>): Promise<T> => p.finally(() => book?.changed());
   const changedModes = <T>(p: Promise<T>): Promise<T> => p.then(async (v) => (await modes?.refresh(), v));
   return {
@@ -125,10 +129,13 @@ export function controlApi(ctx: Pick<CoreContext, 'store' | 'clock' | 'notify' |
     listSnapshots: bind(ctx, listSnapshots),
     restoreSnapshot: bind(ctx, restoreSnapshot),
     deleteSnapshot: bind(ctx, deleteSnapshot),
-    setTransitionMode: (operation: string, mode: 'auto' | 'manual') => changedModes(setTransitionMode(ctx, operation, mode)),
+    setTransitionMode: (setting: TransitionSetting) => changedModes(setTransitionMode(ctx, setting)),
     listTransitionModes: bind(ctx, listTransitionModes),
     listTasks: bind(ctx, listTasks),
     releaseTask: bind(ctx, releaseTask),
+    /** The newest event's number: a follower that starts there sees only what happens next. */
+    lastEventSeq: () => events.latest(),
+    followEvents: (from: number, filter: EventFilter, signal: AbortSignal) => events.follow(from, filter, signal),
   };
 }
 

@@ -27,6 +27,10 @@ export const defaultLimits: Limits = {
 /** Decides when the task engine may complete an accepted operation (the simulated latency). */
 export interface TaskTiming {
   dueAt(kind: TaskKind, now: number): number;
+  /** In `polls` mode: how many describes of its resources a new task of this kind waits for. */
+  polls?(kind: TaskKind): number | undefined;
+  /** Whether any operation is in `polls` mode (describes then count; otherwise they cost nothing). */
+  polling?(): boolean;
 }
 
 export interface CoreContext {
@@ -44,4 +48,6 @@ export interface CoreContext {
 export interface RequestMeta {
   requestId: string;
   clientToken?: string | undefined;
+  /** The dialect that took the request, recorded on its task. */
+  dialect?: string;
 }

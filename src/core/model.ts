@@ -356,4 +356,29 @@ export interface Task {
   attempts: number;
   createdAt: number;
   finishedAt: number | null;
+  /** Where it was accepted ('' when not known): task-stage faults may match on these. */
+  provider: string;
+  dialect: string;
+  /** In `polls` mode, the describes of its resources it still waits for; null otherwise. */
+  pollsLeft: number | null;
+}
+
+/** A resource kind an event names; `world` is a reset or an import (a snapshot restore) as one event. */
+export type EventKind = 'vpc' | 'subnet' | 'securityGroup' | 'instance' | 'eni' | 'privateIp' | 'eip' | 'task' | 'world';
+
+/**
+ * One change to the world, as the store captured it: a resource created, changed or deleted (with
+ * the fields watchers follow, before and after), a task started (`created`) or ended (`changed`),
+ * or the whole world reset or imported.
+ */
+export interface ChangeEvent {
+  seq: number;
+  at: number;
+  accountId: string | null;
+  region: string | null;
+  kind: EventKind;
+  id: string;
+  change: 'created' | 'changed' | 'deleted' | 'reset' | 'imported';
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
 }

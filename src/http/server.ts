@@ -129,6 +129,14 @@ export function buildServer(o: ServerOptions) {
 
   const pick = (req: FastifyRequest): Dialect => routeTo(o.dialects, req.raw.url ?? '/');
 
+  // Open event streams end when the server closes, or close() would wait for their clients forever.
+  const streams = new Set<AbortController>();
+  app.addHook('preClose', (done) => {
+    for (const s of streams) s.abort();
+    done();
+  });
+  const writeAnswer = (reply: FastifyReply, res: WireResponse): FastifyReply => (res.stream ? writeStream(reply, res, streams) : write(reply, res));
+
   app.setErrorHandler(async (err, req, reply) => {
     const dialect = pick(req);
     const facts: RequestFacts = { requestId: req.id, dialect: dialect.name };
@@ -200,7 +208,7 @@ export function buildServer(o: ServerOptions) {
       },
       'request',
     );
-    return write(reply, res);
+    return writeAnswer(reply, res);
   };
   const serveParsed = (req: FastifyRequest, reply: FastifyReply) => serve(req, reply, Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
   app.route({ method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'], url: '/*', handler: serveParsed });
@@ -221,6 +229,30 @@ function write(reply: FastifyReply, res: WireResponse): FastifyReply {
     .code(res.status)
     .headers({ ...res.headers, 'content-type': 'application/json' })
     .send(Buffer.from(JSON.stringify(res.body), 'utf8'));
+}
+
+/** Writes server-sent events as the stream yields them; the stream ends when the client goes. */
+function writeStream(reply: FastifyReply, res: WireResponse, open: Set<AbortController>): FastifyReply {
+  reply.hijack();
+  const raw = reply.raw;
+  const stop = new AbortController();
+  open.add(stop);
+  raw.on('close', () => stop.abort());
+  raw.writeHead(res.status, { ...res.headers, 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  void (async () => {
+    try {
+      for await (const chunk of res.stream!(stop.signal)) {
+        if (stop.signal.aborted) break;
+        if (!raw.write(chunk)) await new Promise((resolve) => raw.once('drain', resolve).once('close', resolve));
+      }
+    } catch (err) {
+      reply.log.warn({ err }, 'event stream ended by an error');
+    } finally {
+      open.delete(stop);
+      raw.end();
+    }
+  })();
+  return reply;
 }
 
 /**

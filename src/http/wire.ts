@@ -18,6 +18,11 @@ export interface WireResponse {
   headers: Record<string, string>;
   /** Serialised with JSON.stringify. */
   body: unknown;
+  /**
+   * Instead of a body, server-sent events (the control plane's events stream): the chunks are written
+   * as `text/event-stream` as they come, until the client goes or the server closes (`signal`).
+   */
+  stream?: (signal: AbortSignal) => AsyncIterable<string>;
 }
 
 /** What the request log line records about a request, filled in by the dialect as it learns it. */

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
+import { captureDdl } from './changeCapture.ts';
 
 /** A route table id for a VPC that has none yet: `rtb-` and as many [a-z0-9] as its own id has. */
 function derivedRouteTableId(vpcId: string): string {
@@ -321,6 +322,30 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
           .addColumn('mode', 'text', (c) => c.notNull())
           .addColumn('updated_at', big, (c) => c.notNull())
           .execute();
+      },
+    },
+    '0012_events_polls_and_task_origin': {
+      async up(db: Kysely<any>) {
+        // Every resource change and task start and end, written by triggers (changeCapture.ts).
+        await db.schema
+          .createTable('events')
+          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('at', big, (c) => c.notNull())
+          .addColumn('account_id', 'text')
+          .addColumn('region', 'text')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('resource_id', 'text', (c) => c.notNull())
+          .addColumn('change', 'text', (c) => c.notNull())
+          .addColumn('before', 'text')
+          .addColumn('after', 'text')
+          .execute();
+        // Where a task came from, so task-stage faults can match a provider or a dialect.
+        await db.schema.alterTable('tasks').addColumn('provider', 'text', (c) => c.notNull().defaultTo('')).execute();
+        await db.schema.alterTable('tasks').addColumn('dialect', 'text', (c) => c.notNull().defaultTo('')).execute();
+        // A task of an operation in `polls` mode ends after this many more describes of its resources.
+        await db.schema.alterTable('tasks').addColumn('polls_left', 'integer').execute();
+        await db.schema.alterTable('transition_modes').addColumn('polls', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        for (const statement of captureDdl(dialect)) await sql.raw(statement).execute(db);
       },
     },
   };

@@ -9,7 +9,9 @@ import { SqlRepo } from './repository.ts';
 import { preparedNameOf } from './templates.ts';
 import type { Database } from './schema.ts';
 import { migrate } from './store.ts';
-import type { Store } from '../core/ports/repo.ts';
+import type { Repo, Store } from '../core/ports/repo.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { beginWithTime } from './changeCapture.ts';
 
 // bigint columns hold millisecond timestamps, well inside Number's exact range.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -28,7 +30,8 @@ export function isConnectionError(e: unknown): boolean {
   );
 }
 
-export async function openPostgresStore(url: string, opts: { poolSize?: number } = {}): Promise<Store> {
+export async function openPostgresStore(url: string, opts: { poolSize?: number; clock?: Clock } = {}): Promise<Store> {
+  const clock = opts.clock ?? systemClock;
   // Fail fast when the database is away: a request waits at most 2 s for a connection and 5 s for
   // a query, then answers the dialect's service error instead of hanging.
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 2000, query_timeout: 5000 });
@@ -71,10 +74,34 @@ export async function openPostgresStore(url: string, opts: { poolSize?: number }
     // made since the previous one (a count and its page could disagree).
     read: (fn) => guard(() => db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => fn(new SqlRepo(trx, false, 'postgres')))),
     peek: (fn) => guard(() => fn(new SqlRepo(db, false, 'postgres'))),
-    write: (fn) => guard(() => db.transaction().execute((trx) => fn(new SqlRepo(trx, true, 'postgres')))),
+    write: (fn) => guard(() => writeTx(db, clock, fn)),
     ping: () => guard(async () => void (await sql`select 1`.execute(db))),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * One write transaction on one connection. Its BEGIN also sets the time its captured changes carry
+ * (changeCapture.ts), in the same round trip.
+ */
+function writeTx<T>(db: Kysely<Database>, clock: Clock, fn: (tx: Repo) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql.raw(beginWithTime(clock.now())).execute(conn);
+    let out: T;
+    try {
+      out = await fn(new SqlRepo(conn, true, 'postgres'));
+    } catch (e) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw e;
+    }
+    try {
+      await sql`commit`.execute(conn);
+    } catch (e) {
+      await sql`rollback`.execute(conn).catch(() => {});
+      throw e;
+    }
+    return out;
+  });
 }
 
 /**

@@ -9,6 +9,7 @@ import { AuditSql } from './sql/audit.ts';
 import { SqlBase } from './sql/base.ts';
 import { BulkSql } from './sql/bulk.ts';
 import { EniSql } from './sql/enis.ts';
+import { EventSql } from './sql/events.ts';
 import { IdempotencySql } from './sql/idempotency.ts';
 import { InstanceSql } from './sql/instances.ts';
 import { NetworkSql } from './sql/network.ts';
@@ -36,7 +37,7 @@ export class SqlRepo extends SqlBase implements Repo {
 
 // The aggregates' methods, copied once onto SqlRepo's prototype: one object per transaction, no
 // per-call delegation. The interface merge below gives SqlRepo their types.
-const AGGREGATES = [AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql, FaultSql, TransitionSql];
+const AGGREGATES = [AccountSql, AuditSql, BulkSql, EniSql, EventSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql, FaultSql, TransitionSql];
 for (const part of AGGREGATES) {
   for (const name of Object.getOwnPropertyNames(part.prototype)) {
     if (name === 'constructor') continue;
@@ -46,4 +47,4 @@ for (const part of AGGREGATES) {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
-export interface SqlRepo extends AccountSql, AuditSql, BulkSql, EniSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql, FaultSql, TransitionSql {}
+export interface SqlRepo extends AccountSql, AuditSql, BulkSql, EniSql, EventSql, IdempotencySql, InstanceSql, NetworkSql, SecurityGroupSql, TaskSql, WorldSql, FaultSql, TransitionSql {}

@@ -267,6 +267,9 @@ export const taskFromRow = (r: Selectable<TasksTable>): Task => ({
   attempts: num(r.attempts),
   createdAt: num(r.created_at),
   finishedAt: numOrNull(r.finished_at),
+  provider: r.provider,
+  dialect: r.dialect,
+  pollsLeft: numOrNull(r.polls_left),
 });
 
 export const securityGroupFromRow = (r: Selectable<SecurityGroupsTable>): SecurityGroup => ({

@@ -153,6 +153,11 @@ export interface TasksTable {
   attempts: number;
   created_at: number;
   finished_at: number | null;
+  /** The provider and dialect that accepted it ('' for tasks older than these columns). */
+  provider: Generated<string>;
+  dialect: Generated<string>;
+  /** In `polls` mode: describes of its resources still to come before it ends; null otherwise. */
+  polls_left: number | null;
 }
 
 export interface IdempotencyTable {
@@ -201,7 +206,23 @@ export interface FaultsTable {
 export interface TransitionModesTable {
   operation: string;
   mode: string;
+  /** For `polls`: how many describes a task waits for. */
+  polls: Generated<number>;
   updated_at: number;
+}
+
+/** One captured change (changeCapture.ts): written by triggers, read by the events stream. */
+export interface EventsTable {
+  seq: Generated<number>;
+  at: number;
+  account_id: string | null;
+  region: string | null;
+  kind: string;
+  resource_id: string;
+  change: string;
+  /** JSON of the captured fields, null for a creation (before) or a deletion (after). */
+  before: string | null;
+  after: string | null;
 }
 
 export interface Database {
@@ -221,6 +242,7 @@ export interface Database {
   snapshots: SnapshotsTable;
   faults: FaultsTable;
   transition_modes: TransitionModesTable;
+  events: EventsTable;
 }
 
 /** Which resources each RUNNING task names: the index behind "one operation at a time". */

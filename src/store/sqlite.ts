@@ -10,8 +10,13 @@ import { SqlRepo } from './repository.ts';
 import type { Repo, Store } from '../core/ports/repo.ts';
 import type { Database } from './schema.ts';
 import { migrate } from './store.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 
-export async function openSqliteStore(path: string): Promise<Store> {
+export async function openSqliteStore(path: string, opts: { clock?: Clock } = {}): Promise<Store> {
+  const clock = opts.clock ?? systemClock;
+  // Change capture (changeCapture.ts): the triggers ask the writer for the time and whether this
+  // write has switched capture off. One writer connection, so one switch; reset after every write.
+  let quiet = false;
   const memory = path === ':memory:';
   if (!memory) mkdirSync(dirname(path), { recursive: true });
   const open = (readonly: boolean) => {
@@ -27,6 +32,13 @@ export async function openSqliteStore(path: string): Promise<Store> {
     // pages, small enough that a million-ENI database stays well under a GiB of resident memory.
     native.pragma('mmap_size = 268435456');
     native.pragma('cache_size = -32768');
+    if (!readonly) {
+      native.function('eniplane_now', () => clock.now());
+      native.function('eniplane_quiet', { varargs: true }, (...on: unknown[]) => {
+        if (on.length) quiet = on[0] === 1;
+        return quiet ? 1 : 0;
+      });
+    }
     return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) });
   };
   const db = open(false);
@@ -57,7 +69,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
     read: readTx,
     // Each statement takes the reader's mutex on its own, never inside another read's transaction.
     peek: (fn) => fn(new SqlRepo(reader, false, 'sqlite')),
-    write: groupCommitted(db),
+    write: groupCommitted(db, () => (quiet = false)),
     ping: async () => {
       await sql`select 1`.execute(reader);
     },
@@ -88,7 +100,7 @@ const MAX_GROUP = 64;
  * So a write's callback must never wait for another write's answer: both could be in one group,
  * and that answer comes only after the group's COMMIT (a deadlock). None does.
  */
-function groupCommitted(db: Kysely<Database>): Store['write'] {
+function groupCommitted(db: Kysely<Database>, afterEach: () => void): Store['write'] {
   const queue: QueuedWrite[] = [];
   let running = false;
 
@@ -105,12 +117,14 @@ function groupCommitted(db: Kysely<Database>): Store['write'] {
           try {
             out = await current.fn(new SqlRepo(conn, false, 'sqlite'));
           } catch (e) {
+            afterEach();
             await sql`rollback to w`.execute(conn);
             await sql`release w`.execute(conn);
             current.reject(e);
             current = undefined;
             continue;
           }
+          afterEach();
           await sql`release w`.execute(conn);
           done.push({ w: current, out });
           current = undefined;

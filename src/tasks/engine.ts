@@ -122,7 +122,7 @@ export class TaskEngine {
     // Outside the effect's try: a store that is away here leaves the task for a later claim.
     // A held task the control plane failed carries its code already; otherwise a task fault may hit.
     const preset = task.errorCode !== null ? { code: task.errorCode, message: task.errorMessage ?? task.errorCode } : undefined;
-    const fault = preset ? undefined : await this.o.faults?.match({ stage: 'task', name: task.kind, accountId: task.accountId });
+    const fault = preset ? undefined : await this.o.faults?.match({ stage: 'task', provider: task.provider, dialect: task.dialect, name: task.kind, accountId: task.accountId });
     let failure: { code: string; message: string } | undefined = preset ?? (fault && { code: fault.error.code, message: fault.error.message });
     // A data plane may take longer than a lease: keep renewing it while the effect is applied.
     const renew = setInterval(() => {

@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Account, ApiKey, Eni, Instance, PrivateIp, Scope, SecurityGroup, Subnet, Task, Vpc } from '../../src/core/model.ts';
 import { openStore } from '../../src/store/open.ts';
+import { FakeClock } from '../../src/core/clock.ts';
 import type { Store } from '../../src/core/ports/repo.ts';
 import { freshDb, plainVpc, skipUnless, STORE_KINDS, withStore } from '../support/stores.ts';
 
@@ -124,6 +125,9 @@ const task = (id: string, over: Partial<Omit<Task, 'seq'>> = {}): Omit<Task, 'se
   attempts: 0,
   createdAt: T0,
   finishedAt: null,
+  provider: 'tencent',
+  dialect: 'tencent3',
+  pollsLeft: null,
   ...over,
 });
 
@@ -295,6 +299,74 @@ for (const kind of STORE_KINDS) {
         await store.write((tx) => tx.deleteSecurityGroup(g2.id));
         assert.deepEqual(await store.read((tx) => tx.listSecurityGroups(SCOPE)), [changed]);
       });
+    });
+
+    test('events: every resource write and task start and end is captured in its transaction, with the store clock; rolled back writes leave none; bulk rewrites are one world event', async () => {
+      const clock = new FakeClock(T0 + 5_000);
+      await withStore(kind, async (store) => {
+        const { sub, ins } = await seedNetwork(store);
+        const e1 = eni('eni-00000001', sub, ['10.0.1.10']);
+        clock.advance(1_000);
+        await store.write(async (tx) => {
+          await tx.insertEni(e1);
+          await tx.updateEni({ ...e1, state: 'ATTACHING', targetInstanceId: ins.id });
+        });
+        // Written, then rolled back: nothing of it may show.
+        await assert.rejects(store.write(async (tx) => {
+          await tx.updateEni({ ...e1, state: 'DELETING' });
+          throw new Error('changed my mind');
+        }));
+        const t = await store.write((tx) => tx.insertTask(task('task-events-1')));
+        await store.write(async (tx) => {
+          await tx.renewLease(t.id, 'someone', T0 + 99_000);
+          await tx.finishTask(t.id, 'FAILED', T0, { code: 'X', message: 'y' });
+        });
+        await store.write((tx) => tx.deleteEni(e1.id));
+        const events = await store.read((tx) => tx.listEvents(0, 100));
+        const brief = events.map((e) => `${e.kind} ${e.id} ${e.change}`);
+        assert.deepEqual(brief, [
+          'vpc vpc-00000001 created',
+          'subnet subnet-00000001 created',
+          'instance ins-00000001 created',
+          'eni eni-00000001 created',
+          'privateIp 10.0.1.10 created',
+          'eni eni-00000001 changed',
+          // A lease renewal is not an event; the task's start and its end are.
+          'task task-events-1 created',
+          'task task-events-1 changed',
+          // Addresses go with their ENI (the order of the two follows the store's delete).
+          ...brief.slice(8).filter((b) => b.startsWith('privateIp') || b.startsWith('eni')),
+        ]);
+        assert.deepEqual(new Set(brief.slice(8)), new Set(['privateIp 10.0.1.10 deleted', 'eni eni-00000001 deleted']));
+        const seqs = events.map((e) => e.seq);
+        assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
+        const changed = events.find((e) => e.kind === 'eni' && e.change === 'changed')!;
+        assert.equal(changed.at, T0 + 6_000);
+        assert.deepEqual([changed.accountId, changed.region], [SCOPE.accountId, SCOPE.region]);
+        assert.equal(changed.before!['state'], 'AVAILABLE');
+        assert.deepEqual([changed.after!['state'], changed.after!['targetInstanceId']], ['ATTACHING', ins.id]);
+        const created = events.find((e) => e.kind === 'eni' && e.change === 'created')!;
+        assert.equal(created.before, null);
+        const ipCreated = events.find((e) => e.kind === 'privateIp')!;
+        assert.deepEqual([ipCreated.accountId, ipCreated.after!['eniId']], [SCOPE.accountId, e1.id]);
+        const ended = events.find((e) => e.kind === 'task' && e.change === 'changed')!;
+        assert.deepEqual([ended.before!['status'], ended.after!['status'], ended.after!['errorCode'], ended.after!['operation']], ['RUNNING', 'FAILED', 'X', 'eni.attach']);
+        assert.equal(await store.read((tx) => tx.lastEventSeq()), seqs.at(-1));
+
+        // A reset and an import are one event each, whatever they remove or load.
+        const doc = await store.read((tx) => tx.exportWorld());
+        const last = seqs.at(-1)!;
+        await store.write((tx) => tx.resetWorld(SCOPE.accountId));
+        await store.write((tx) => tx.importWorld(doc));
+        // Capture is back on after them, in the same and in later writes.
+        await store.write((tx) => tx.updateInstance({ ...ins, name: 'renamed' }));
+        const after = await store.read((tx) => tx.listEvents(last, 100));
+        assert.deepEqual(after.map((e) => `${e.kind} ${e.id} ${e.change}`), [`world ${SCOPE.accountId} reset`, 'world  imported', 'instance ins-00000001 changed']);
+        assert.deepEqual([after[2]!.before!['name'], after[2]!.after!['name']], [ins.name, 'renamed']);
+        // Pruning keeps the newest.
+        assert.equal(await store.write((tx) => tx.pruneEvents(2)), seqs.length + 1);
+        assert.deepEqual((await store.read((tx) => tx.listEvents(0, 100))).map((e) => e.seq), after.slice(1).map((e) => e.seq));
+      }, { clock });
     });
 
     test('setIpDescription changes one address of one subnet', async () => {

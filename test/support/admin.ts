@@ -34,3 +34,57 @@ export function admin(server: RunningServer, token = adminTokenOf(server)): Admi
     },
   };
 }
+
+/** One server-sent event as the events stream writes it. */
+export interface StreamedEvent {
+  /** The `id:` line: the cursor to resume from. */
+  cursor: string;
+  data: { seq: number; at: string; accountId: string | null; region: string | null; kind: string; id: string; change: string; before: any; after: any };
+}
+
+export interface EventStream {
+  status: number;
+  /** Every event received so far, in order. */
+  events: StreamedEvent[];
+  /** The last `id:` seen, event or keepalive. */
+  lastId(): string | undefined;
+  close(): void;
+}
+
+/**
+ * Opens GET /_eniplane/events and parses what arrives, as an EventSource would: `id:` and `data:`
+ * lines, a blank line ending each message, `:` comments skipped. Non-200 answers are read whole.
+ */
+export async function openEvents(server: RunningServer, query = '', opts: { token?: string; lastEventId?: string } = {}): Promise<EventStream & { body?: any }> {
+  const stop = new AbortController();
+  const res = await fetch(`${server.url}/_eniplane/events${query ? `?${query}` : ''}`, {
+    headers: { authorization: `Bearer ${opts.token ?? adminTokenOf(server)}`, ...(opts.lastEventId !== undefined && { 'last-event-id': opts.lastEventId }) },
+    signal: stop.signal,
+  });
+  const events: StreamedEvent[] = [];
+  let lastId: string | undefined;
+  if (res.status !== 200) return { status: res.status, events, lastId: () => lastId, close: () => stop.abort(), body: await res.json() };
+  void (async () => {
+    let buffer = '';
+    let id: string | undefined;
+    let data: string[] = [];
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += Buffer.from(chunk).toString('utf8');
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          if (line === '') {
+            if (data.length) events.push({ cursor: id ?? '', data: JSON.parse(data.join('\n')) });
+            data = [];
+          } else if (line.startsWith('id: ')) lastId = id = line.slice(4);
+          else if (line.startsWith('data: ')) data.push(line.slice(6));
+        }
+      }
+    } catch {
+      // Closed by the test, or the server went away.
+    }
+  })();
+  return { status: res.status, events, lastId: () => lastId, close: () => stop.abort() };
+}

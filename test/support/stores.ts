@@ -2,6 +2,7 @@
  * Runs store and concurrency tests on both stores. PostgreSQL is at 127.0.0.1:5432 on every
  * developer and CI machine; on CI (CI=true) its absence fails the run, elsewhere it skips loudly.
  */
+import type { Clock } from '../../src/core/clock.ts';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -72,9 +73,9 @@ export async function freshDb(kind: StoreKind): Promise<{ db: string; cleanup():
 }
 
 /** An open store of the given kind on a fresh database. */
-export async function freshStore(kind: StoreKind): Promise<{ store: Store; cleanup(): Promise<void> }> {
+export async function freshStore(kind: StoreKind, opts: { clock?: Clock } = {}): Promise<{ store: Store; cleanup(): Promise<void> }> {
   const { db, cleanup } = await freshDb(kind);
-  const store = await openStore(db);
+  const store = await openStore(db, opts);
   return {
     store,
     async cleanup() {
@@ -91,8 +92,8 @@ export async function skipUnless(kind: StoreKind): Promise<string | false> {
 }
 
 /** Runs body on a fresh store of the kind and always cleans up. */
-export async function withStore(kind: StoreKind, body: (store: Store) => Promise<void>): Promise<void> {
-  const { store, cleanup } = await freshStore(kind);
+export async function withStore(kind: StoreKind, body: (store: Store) => Promise<void>, opts: { clock?: Clock } = {}): Promise<void> {
+  const { store, cleanup } = await freshStore(kind, opts);
   try {
     await body(store);
   } finally {

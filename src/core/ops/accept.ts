@@ -32,5 +32,8 @@ export async function accept<K extends TaskKind>(
     attempts: 0,
     createdAt: now,
     finishedAt: null,
+    provider: scope.provider,
+    dialect: meta.dialect ?? '',
+    pollsLeft: core.timing.polls?.(kind) ?? null,
   });
 }

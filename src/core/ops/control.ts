@@ -5,7 +5,7 @@
 import type { CoreContext } from '../context.ts';
 import { fail } from '../errors.ts';
 import type { Task, TaskKind } from '../model.ts';
-import { WorldMismatch, type TransitionMode, type WorldDocument } from '../ports/repo.ts';
+import { WorldMismatch, type TransitionSetting, type WorldDocument } from '../ports/repo.ts';
 
 type Ctx = Pick<CoreContext, 'store' | 'clock' | 'notify'>;
 
@@ -71,13 +71,22 @@ const KINDS: readonly TaskKind[] = [
   'instance.run', 'instance.start', 'instance.stop', 'instance.terminate',
 ];
 
-/** `manual`: the operation's new tasks are held until completed or failed here; `auto`: as usual. */
-export async function setTransitionMode(core: Ctx, operation: string, mode: TransitionMode): Promise<void> {
+/** Most describes a `polls` task may wait for. */
+export const MAX_POLLS = 1000;
+
+/**
+ * `manual`: the operation's new tasks are held until completed or failed here; `polls`: they end
+ * after `polls` describes of their resources (moto's state manager); `auto`: as usual.
+ */
+export async function setTransitionMode(core: Ctx, setting: TransitionSetting): Promise<void> {
+  const { operation, mode, polls } = setting;
   if (!KINDS.includes(operation as TaskKind)) fail('InvalidValue', { field: 'transition', reason: 'malformed', value: `operation ${operation} (one of ${KINDS.join(', ')})` });
-  await core.store.write((tx) => tx.setTransitionMode(operation, mode, core.clock.now()));
+  if (mode === 'polls' && !(Number.isInteger(polls) && polls! >= 1 && polls! <= MAX_POLLS)) fail('InvalidValue', { field: 'transition', reason: 'malformed', value: `polls ${String(polls)} (a whole number from 1 to ${MAX_POLLS}, with mode polls)` });
+  if (mode !== 'polls' && polls !== undefined) fail('InvalidValue', { field: 'transition', reason: 'malformed', value: `polls ${polls} (only with mode polls)` });
+  await core.store.write((tx) => tx.setTransitionMode(setting, core.clock.now()));
 }
 
-export function listTransitionModes(core: Ctx): Promise<Array<{ operation: string; mode: TransitionMode }>> {
+export function listTransitionModes(core: Ctx): Promise<TransitionSetting[]> {
   return core.store.read((tx) => tx.listTransitionModes());
 }
 

@@ -4,7 +4,7 @@
  * connection outside any: then each statement stands alone). Locks are no-ops where the database
  * serialises writers itself.
  */
-import type { Account, ApiKey, AuditEntry, ElasticIp, Eni, Fault, Instance, PrivateIp, Scope, SecurityGroup, Subnet, Task, Vpc } from '../model.ts';
+import type { Account, ApiKey, AuditEntry, ChangeEvent, ElasticIp, Eni, Fault, Instance, PrivateIp, Scope, SecurityGroup, Subnet, Task, Vpc } from '../model.ts';
 
 export interface AccountRepo {
   insertAccount(a: Account): Promise<void>;
@@ -181,12 +181,27 @@ export interface FaultRepo {
   takeFaultHit(id: string): Promise<boolean>;
 }
 
-/** How the tasks of an operation end: by the engine when due, or only when the control plane says. */
-export type TransitionMode = 'auto' | 'manual';
+/**
+ * How the tasks of an operation end: by the engine when due (`auto`), only when the control plane
+ * says (`manual`), or after a number of describes of their resources (`polls`).
+ */
+export type TransitionMode = 'auto' | 'manual' | 'polls';
+
+export interface TransitionSetting {
+  operation: string;
+  mode: TransitionMode;
+  /** For `polls`: how many describes a task waits for. */
+  polls?: number;
+}
 
 export interface TransitionRepo {
-  setTransitionMode(operation: string, mode: TransitionMode, at: number): Promise<void>;
-  listTransitionModes(): Promise<Array<{ operation: string; mode: TransitionMode }>>;
+  setTransitionMode(setting: TransitionSetting, at: number): Promise<void>;
+  listTransitionModes(): Promise<TransitionSetting[]>;
+  /**
+   * Counts one describe against the `polls` tasks that are running and name one of `resourceIds`
+   * (or are `taskId`); those that have had their count become due at `now`. Answers how many did.
+   */
+  countPolls(q: { resourceIds?: readonly string[]; taskId?: string }, now: number): Promise<number>;
   /** Every task of a status, all accounts, in acceptance order (the control plane's view). */
   listTasks(status?: Task['status']): Promise<Task[]>;
   /**
@@ -203,7 +218,10 @@ export interface WorldRepo {
    * so any node completes them. Throws a WorldError naming the table and row that do not fit.
    */
   importWorld(doc: WorldDocument): Promise<void>;
-  /** Removes every resource, task and idempotency record, of one account or of all; accounts and keys stay. */
+  /**
+   * Removes every resource, task and idempotency record, of one account or of all; accounts and keys
+   * stay. Like importWorld, it is one `world` event, not an event per row.
+   */
   resetWorld(accountId?: string): Promise<{ removed: number }>;
   /** How many of each kind of resource each provider's accounts hold. */
   countResources(): Promise<Array<{ provider: string; kind: string; count: number }>>;
@@ -213,12 +231,22 @@ export interface WorldRepo {
   deleteSnapshot(name: string): Promise<boolean>;
 }
 
+/** The captured changes (every write of a resource row records one, in its own transaction). */
+export interface EventRepo {
+  /** Events after `seq`, in sequence order, at most `limit`. */
+  listEvents(afterSeq: number, limit: number): Promise<ChangeEvent[]>;
+  /** The highest sequence number so far (0 when there is none). */
+  lastEventSeq(): Promise<number>;
+  /** Keeps the newest `keep` events; answers how many went. */
+  pruneEvents(keep: number): Promise<number>;
+}
+
 /** Loading a world in bulk (seeds, benchmarks): one statement per table. */
 export interface BulkRepo {
   insertMany(r: { vpcs?: Vpc[]; subnets?: Subnet[]; instances?: Instance[]; enis?: Eni[] }): Promise<void>;
 }
 
-export interface Repo extends AccountRepo, AuditRepo, NetworkRepo, SecurityGroupRepo, WorldRepo, FaultRepo, TransitionRepo, InstanceRepo, EniRepo, TaskRepo, IdempotencyRepo, BulkRepo {
+export interface Repo extends AccountRepo, AuditRepo, EventRepo, NetworkRepo, SecurityGroupRepo, WorldRepo, FaultRepo, TransitionRepo, InstanceRepo, EniRepo, TaskRepo, IdempotencyRepo, BulkRepo {
   /**
    * Locks the rows an operation will change, always instances before ENIs and each sorted by id,
    * so that two operations can never wait on each other in opposite orders.

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import type { Control } from '../../core/api.ts';
 import { isDomainError, type DomainError } from '../../core/errors.ts';
 import type { WorldDocument } from '../../core/ports/repo.ts';
+import { EVENT_KINDS } from '../../core/events.ts';
+import type { ChangeEvent, EventKind } from '../../core/model.ts';
 import type { Dialect, RequestFacts, WireRequest, WireResponse } from '../../http/wire.ts';
 
 export const ADMIN_PREFIX = '/_eniplane/';
@@ -51,7 +53,7 @@ const faultBody = z.strictObject({
   error: z.strictObject({ code: z.string(), message: z.string().max(500).optional(), status: z.number().int().min(100).max(9999).optional() }),
 });
 
-const transitionBody = z.strictObject({ operation: z.string(), mode: z.enum(['auto', 'manual']) });
+const transitionBody = z.strictObject({ operation: z.string(), mode: z.enum(['auto', 'manual', 'polls']), polls: z.number().optional() });
 const failBody = z.strictObject({ code: z.string(), message: z.string().max(500).optional() });
 
 type Route = {
@@ -59,7 +61,7 @@ type Route = {
   pattern: RegExp;
   action: string;
   mutating: boolean;
-  run(o: AdminOptions, m: RegExpExecArray, body: () => unknown, query: URLSearchParams): Promise<WireResponse>;
+  run(o: AdminOptions, m: RegExpExecArray, body: () => unknown, query: URLSearchParams, headers: WireRequest['headers']): Promise<WireResponse>;
 };
 
 const json = (status: number, body: unknown): WireResponse => ({ status, headers: {}, body });
@@ -123,7 +125,7 @@ const ROUTES: Route[] = [
     method: 'PUT', pattern: /^transitions$/, action: 'setTransitionMode', mutating: true,
     async run(o, _m, body) {
       const b = parse(transitionBody, body());
-      await o.control.setTransitionMode(b.operation, b.mode);
+      await o.control.setTransitionMode(b);
       return json(200, b);
     },
   },
@@ -139,7 +141,7 @@ const ROUTES: Route[] = [
       const state = query.get('state') ?? undefined;
       if (state !== undefined && !['RUNNING', 'SUCCESS', 'FAILED'].includes(state)) throw bad(`state: "${state}" is not RUNNING, SUCCESS or FAILED.`);
       const tasks = await o.control.listTasks(state as 'RUNNING' | undefined);
-      return json(200, { tasks: tasks.map((t) => ({ id: t.id, accountId: t.accountId, region: t.region, operation: t.kind, status: t.status, resourceIds: t.resourceIds, held: t.dueAt === Number.MAX_SAFE_INTEGER, errorCode: t.errorCode, createdAt: new Date(t.createdAt).toISOString() })) });
+      return json(200, { tasks: tasks.map((t) => ({ id: t.id, accountId: t.accountId, region: t.region, operation: t.kind, status: t.status, resourceIds: t.resourceIds, held: t.dueAt === Number.MAX_SAFE_INTEGER, ...(t.pollsLeft !== null && { pollsLeft: t.pollsLeft }), errorCode: t.errorCode, createdAt: new Date(t.createdAt).toISOString() })) });
     },
   },
   {
@@ -155,6 +157,22 @@ const ROUTES: Route[] = [
       const b = parse(failBody, body());
       await o.control.releaseTask(decodeURIComponent(m[1]!), { code: b.code, message: b.message ?? `Failed from the control plane: ${b.code}.` });
       return json(200, { failing: decodeURIComponent(m[1]!) });
+    },
+  },
+  {
+    method: 'GET', pattern: /^events$/, action: 'events', mutating: false,
+    async run(o, _m, _body, query, headers) {
+      for (const k of query.keys()) if (!['since', 'accountId', 'kind'].includes(k)) throw bad(`${k}: unknown parameter (since, accountId and kind are known).`);
+      const kinds = query.get('kind')?.split(',').map((k) => k.trim());
+      for (const k of kinds ?? []) if (!(EVENT_KINDS as readonly string[]).includes(k)) throw bad(`kind: "${k}" is not one of ${EVENT_KINDS.join(', ')}.`);
+      const accountId = query.get('accountId') ?? undefined;
+      // A reconnecting EventSource says where it was; `since` asks for the events after a number
+      // (0: all the store still keeps); by default the stream starts with what happens next.
+      const resume = headers['last-event-id'] ?? query.get('since') ?? undefined;
+      if (resume !== undefined && !/^\d{1,15}$/.test(resume)) throw bad(`since: "${resume}" is not an event number.`);
+      const from = resume !== undefined ? Number(resume) : await o.control.lastEventSeq();
+      const filter = { ...(accountId !== undefined && { accountId }), ...(kinds && { kinds: new Set(kinds as EventKind[]) }) };
+      return { status: 200, headers: {}, body: null, stream: (signal) => sse(o.control.followEvents(from, filter, signal), from) };
     },
   },
   {
@@ -184,6 +202,30 @@ const ROUTES: Route[] = [
     },
   },
 ];
+
+/** Keeps a quiet connection open through proxies and shows a dead one. */
+const KEEPALIVE_MS = 15_000;
+
+/**
+ * The events as server-sent events: one `data:` line of JSON each, its `id:` the cursor to resume
+ * from (what an EventSource sends back as Last-Event-ID), and a comment line now and then.
+ */
+async function* sse(events: AsyncIterable<{ event: ChangeEvent; cursor: number } | { idle: true; cursor: number }>, from: number): AsyncGenerator<string> {
+  yield `retry: 1000\nid: ${from}\n: eniplane events from ${from}\n\n`;
+  let quietSince = performance.now();
+  for await (const item of events) {
+    if ('idle' in item) {
+      if (performance.now() - quietSince < KEEPALIVE_MS) continue;
+      quietSince = performance.now();
+      yield `id: ${item.cursor}\n: keepalive\n\n`;
+      continue;
+    }
+    quietSince = performance.now();
+    const e = item.event;
+    const data = { seq: e.seq, at: new Date(e.at).toISOString(), accountId: e.accountId, region: e.region, kind: e.kind, id: e.id, change: e.change, before: e.before, after: e.after };
+    yield `id: ${item.cursor}\ndata: ${JSON.stringify(data)}\n\n`;
+  }
+}
 
 const snapshotView = (s: { name: string; createdAt: number }) => ({ name: s.name, createdAt: new Date(s.createdAt).toISOString() });
 
@@ -229,7 +271,7 @@ export class AdminDialect implements Dialect {
       if (!tokenMatches(req.headers.authorization, this.o.token)) throw new AdminError(401, 'Unauthorized', 'Give the admin token as "Authorization: Bearer <token>".');
       if (!candidates.length) throw new AdminError(404, 'NotFound', `No admin endpoint ${req.path}.`);
       if (!route) throw new AdminError(405, 'MethodNotAllowed', `${req.path} takes ${candidates.map((r) => r.method).join(', ')}.`);
-      const res = await route.run(this.o, route.pattern.exec(sub)!, () => body(req), new URLSearchParams(req.rawQuery));
+      const res = await route.run(this.o, route.pattern.exec(sub)!, () => body(req), new URLSearchParams(req.rawQuery), req.headers);
       facts.code = 'Success';
       return res;
     } catch (e) {

@@ -68,7 +68,7 @@ export async function runPipeline<A extends Admission>(steps: DialectSteps<A>, o
       throw new DomainError('InjectedFault', fault.error);
     }
     const scope: Scope = { accountId: a.account.id, provider: a.account.provider, region: a.region };
-    return await steps.invoke(a, { core: o.core, scope, account: a.account, meta: { requestId: facts.requestId } }, facts);
+    return await steps.invoke(a, { core: o.core, scope, account: a.account, meta: { requestId: facts.requestId, dialect: facts.dialect } }, facts);
   } catch (err) {
     return refuse(steps, o, err, facts, req);
   }

@@ -1,5 +1,6 @@
 /** What every aggregate's SQL shares: the connection or transaction, the dialect, the hot-statement templates. */
-import type { Compilable, Kysely } from 'kysely';
+import { sql, type Compilable, type Kysely } from 'kysely';
+import { quietStatement } from '../changeCapture.ts';
 import type { Container } from '../../core/ports/repo.ts';
 import type { SqlDialect } from '../migrations.ts';
 import type { Database } from '../schema.ts';
@@ -46,5 +47,15 @@ export class SqlBase {
       .where(container === 'vpc' ? 'vpc_id' : 'subnet_id', '=', id)
       .executeTakeFirstOrThrow();
     return Number(r.n);
+  }
+
+  /** Switches capture off for the rest of this write (the caller records one world event instead). */
+  protected async quietCapture(quiet: boolean): Promise<void> {
+    await sql.raw(quietStatement(this.dialect, quiet)).execute(this.db);
+  }
+
+  /** The one event of a bulk rewrite of the world (or of one account's part of it). */
+  protected async worldEvent(change: 'reset' | 'imported', accountId: string | null): Promise<void> {
+    await sql`insert into events (at, account_id, region, kind, resource_id, change, before, after) values (eniplane_now(), ${accountId}, ${null}, 'world', ${accountId ?? ''}, ${change}, ${null}, ${null})`.execute(this.db);
   }
 }

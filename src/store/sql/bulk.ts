@@ -10,6 +10,7 @@ export class BulkSql extends SqlBase implements BulkRepo {
    * in chunks that stay under both drivers' bound-parameter limits (SQLite 32766, PostgreSQL 65535).
    */
   async insertMany(r: { vpcs?: Vpc[]; subnets?: Subnet[]; instances?: Instance[]; enis?: Eni[] }): Promise<void> {
+    await this.quietCapture(true);
     const chunked = async <T>(rows: T[], insert: (chunk: T[]) => Promise<unknown>) => {
       for (let i = 0; i < rows.length; i += 500) await insert(rows.slice(i, i + 500));
     };
@@ -18,5 +19,7 @@ export class BulkSql extends SqlBase implements BulkRepo {
     await chunked((r.instances ?? []).map(instanceToRow), (c) => this.db.insertInto('instances').values(c).execute());
     await chunked((r.enis ?? []).map(eniToRow), (c) => this.db.insertInto('enis').values(c).execute());
     await chunked((r.enis ?? []).flatMap((e) => e.ips.map(ipToRow)), (c) => this.db.insertInto('private_ips').values(c).execute());
+    await this.quietCapture(false);
+    await this.worldEvent('imported', null);
   }
 }

@@ -23,6 +23,9 @@ export class TaskSql extends SqlBase implements TaskRepo {
       attempts: t.attempts,
       created_at: t.createdAt,
       finished_at: t.finishedAt,
+      provider: t.provider,
+      dialect: t.dialect,
+      polls_left: t.pollsLeft,
     }, 'seq');
     const seq = Number(r!.seq);
     if (t.status === 'RUNNING') {

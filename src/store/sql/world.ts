@@ -51,6 +51,7 @@ export class WorldSql extends SqlBase implements WorldRepo {
     if (doc.version !== schemaVersion()) throw new WorldMismatch(`the world is of schema version ${doc.version}; this store is at ${schemaVersion()}`);
     for (const t of Object.keys(doc.tables)) if (!(WORLD_TABLES as readonly string[]).includes(t)) throw new WorldMismatch(`unknown table "${t}"`);
     await this.lockWorld();
+    await this.quietCapture(true);
     for (const t of [...WORLD_TABLES].reverse()) await this.db.deleteFrom(t as 'vpcs').execute();
     for (const t of WORLD_TABLES) {
       const rows = (doc.tables[t] ?? []).map((r) => (t === 'tasks' ? { ...r, lease_owner: null, lease_expires_at: null } : r));
@@ -66,6 +67,8 @@ export class WorldSql extends SqlBase implements WorldRepo {
     if (this.dialect === 'postgres') {
       await sql`select setval(pg_get_serial_sequence('tasks', 'seq'), coalesce((select max(seq) from tasks), 0) + 1, false)`.execute(this.db);
     }
+    await this.quietCapture(false);
+    await this.worldEvent('imported', null);
   }
 
   /**
@@ -79,6 +82,14 @@ export class WorldSql extends SqlBase implements WorldRepo {
 
   async resetWorld(accountId?: string): Promise<{ removed: number }> {
     await this.lockWorld();
+    await this.quietCapture(true);
+    const out = await this.removeResources(accountId);
+    await this.quietCapture(false);
+    await this.worldEvent('reset', accountId ?? null);
+    return out;
+  }
+
+  private async removeResources(accountId?: string): Promise<{ removed: number }> {
     let removed = 0;
     const count = (r: { numDeletedRows: bigint }[]) => (removed += r.reduce((n, x) => n + Number(x.numDeletedRows), 0));
     if (accountId === undefined) {

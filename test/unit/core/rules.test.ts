@@ -134,6 +134,9 @@ const runningTask = (id: string): Task => ({
   attempts: 0,
   createdAt: 0,
   finishedAt: null,
+  provider: 'tencent',
+  dialect: 'tencent3',
+  pollsLeft: null,
 });
 
 /** A Repo stand-in answering only what the rules ask, and recording the questions. */
