@@ -11,6 +11,8 @@ import { loadCatalog } from './core/catalog.ts';
 import { resourceIdPattern } from './core/naming.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { EventFeed } from './core/events.ts';
+import { applySeed } from './core/ops/seed.ts';
+import { parseSeed } from './seed/parse.ts';
 import { controlApi, coreApi } from './core/api.ts';
 import { defaultLimits, type CoreContext } from './core/context.ts';
 import { randomIdSource } from './core/ids.ts';
@@ -45,6 +47,8 @@ export interface ServeConfig {
   catalog?: string;
   logLevel: string;
   clock?: Clock;
+  /** A seed file (YAML or JSON) applied at start, before the node answers. */
+  seed?: string;
 }
 
 export interface RunningNode {
@@ -65,6 +69,8 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   const timing = parseLatency(cfg.latency);
   const driver = new SimDriver(parseFaults(cfg.faults), Math.random, parseRange(cfg.dataplaneDelay, '--dataplane-delay', '0'));
   const catalog = loadCatalog(cfg.catalog);
+  // A seed that does not parse stops the start before anything is opened.
+  const seed = cfg.seed === undefined ? undefined : parseSeed(readSeed(cfg.seed), cfg.seed, catalog);
   // Log lines are written asynchronously, batched while a write is in flight: one synchronous write
   // per request cost a tenth of a request's time under load. Pino flushes what is left at exit.
   const logger = pino({ level: cfg.logLevel, base: { node: process.pid } }, pino.destination({ dest: 1, sync: false }));
@@ -101,6 +107,21 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   if (!secrets.sealing) {
     logger.warn('ENIPLANE_MASTER_KEY is not set: new API secret keys are stored in clear in the database; set it to encrypt them at rest');
   }
+  // The engine runs before the node listens: a seed's instances and attachments complete first.
+  engine.start();
+  if (seed !== undefined) {
+    // A seed that fails halfway leaves the world as it found it: what it made before is taken back.
+    const before = await store.read((tx) => tx.exportWorld());
+    const report = await applySeed({ ...core, seal: secrets.seal }, seed).catch(async (e: unknown) => {
+      await engine.stop();
+      await store.write((tx) => tx.importWorld(before));
+      modes.stop();
+      events.stop();
+      await store.close();
+      throw e;
+    });
+    logger.info({ seed: cfg.seed, created: report.created.length, existing: report.existing.length }, 'applied the seed');
+  }
   await ensureDefaultAccount(core, secrets, cfg.db, logger);
 
   // One limiter and one replay cache for the node: keys carry the dialect, so they never collide.
@@ -132,7 +153,6 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   await server.listen({ host: cfg.host, port: cfg.port });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : cfg.port;
-  engine.start();
 
   return {
     url: `http://${cfg.host}:${port}`,
@@ -192,4 +212,13 @@ async function ensureDefaultAccount(core: CoreContext, secrets: SecretBox, db: s
   chmodSync(file, 0o600);
   logger.info({ accountId: account.id, credentials: file }, 'created the default account');
   process.stdout.write(`eniplane: created a default Tencent account; its SecretId and SecretKey are in ${file}\n`);
+}
+
+/** The seed file's text; a missing or unreadable file is a start-up error naming it. */
+function readSeed(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`--seed: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
 }

@@ -32,6 +32,7 @@ program
   .addOption(new Option('--redis <url>', 'redis://… shared by the cell: rate limits hold across all its nodes').env('ENIPLANE_REDIS'))
   .addOption(new Option('--request-timeout <ms>', 'time a client has to send a whole request').env('ENIPLANE_REQUEST_TIMEOUT').default('30000'))
   .addOption(new Option('--catalog <file>', 'JSON file overriding regions, zones and instance types').env('ENIPLANE_CATALOG'))
+  .addOption(new Option('--seed <file>', 'YAML or JSON world (accounts, keys, VPCs, subnets, groups, instances, ENIs) applied at start; idempotent').env('ENIPLANE_SEED'))
   .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug').env('ENIPLANE_LOG_LEVEL').default('info'))
   .action(async (o) => {
     const port = Number(o.port);
@@ -52,6 +53,7 @@ program
       requestTimeoutMs: positiveInt(o.requestTimeout, '--request-timeout'),
       catalog: o.catalog,
       logLevel: o.logLevel,
+      seed: o.seed,
     }).catch((e: unknown) => fatal(e instanceof Error ? e.message : String(e)));
     process.stdout.write(`eniplane listening on ${node.url}\n`);
     let closing = false;

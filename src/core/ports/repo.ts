@@ -225,6 +225,8 @@ export interface WorldRepo {
   resetWorld(accountId?: string): Promise<{ removed: number }>;
   /** How many of each kind of resource each provider's accounts hold. */
   countResources(): Promise<Array<{ provider: string; kind: string; count: number }>>;
+  /** Whose the resource with this id is, in any account (seeds: a declared id must be free or ours). */
+  ownerOf(table: 'vpcs' | 'subnets' | 'security_groups' | 'instances' | 'enis', id: string): Promise<{ accountId: string; region: string } | undefined>;
   putSnapshot(name: string, at: number, doc: WorldDocument): Promise<void>;
   getSnapshot(name: string): Promise<{ name: string; createdAt: number; document: WorldDocument } | undefined>;
   listSnapshots(): Promise<Array<{ name: string; createdAt: number }>>;

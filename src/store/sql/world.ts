@@ -120,6 +120,11 @@ export class WorldSql extends SqlBase implements WorldRepo {
     return out;
   }
 
+  async ownerOf(table: 'vpcs' | 'subnets' | 'security_groups' | 'instances' | 'enis', id: string): Promise<{ accountId: string; region: string } | undefined> {
+    const r = await this.db.selectFrom(table as 'vpcs').select(['account_id', 'region']).where('id', '=', id).executeTakeFirst();
+    return r && { accountId: r.account_id, region: r.region };
+  }
+
   async putSnapshot(name: string, at: number, doc: WorldDocument): Promise<void> {
     const document = JSON.stringify(doc);
     await this.db
