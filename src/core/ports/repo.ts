@@ -211,6 +211,17 @@ export interface TransitionRepo {
   releaseTask(id: string, now: number, failure?: { code: string; message: string }): Promise<boolean>;
 }
 
+export interface WorldView {
+  seq: number;
+  accounts: Account[];
+  vpcs: Vpc[];
+  subnets: Subnet[];
+  securityGroups: SecurityGroup[];
+  instances: Instance[];
+  enis: Eni[];
+  eips: ElasticIp[];
+}
+
 export interface WorldRepo {
   exportWorld(): Promise<WorldDocument>;
   /**
@@ -225,6 +236,11 @@ export interface WorldRepo {
   resetWorld(accountId?: string): Promise<{ removed: number }>;
   /** How many of each kind of resource each provider's accounts hold. */
   countResources(): Promise<Array<{ provider: string; kind: string; count: number }>>;
+  /**
+   * Every account (without keys) and resource of every account, and the newest event's number read
+   * in the same snapshot (the console: a picture of the world, then the events after it).
+   */
+  viewWorld(): Promise<WorldView>;
   /** Whose the resource with this id is, in any account (seeds: a declared id must be free or ours). */
   ownerOf(table: 'vpcs' | 'subnets' | 'security_groups' | 'instances' | 'enis', id: string): Promise<{ accountId: string; region: string } | undefined>;
   putSnapshot(name: string, at: number, doc: WorldDocument): Promise<void>;

@@ -81,7 +81,7 @@ export class EniSql extends SqlBase implements EniRepo {
         current.ips.push(ipFromRow({ subnet_id: r.ip_subnet_id!, address: r.ip_address, eni_id: r.id, is_primary: r.ip_is_primary!, state: r.ip_state!, description: r.ip_description!, qos_level: r.ip_qos_level! }));
       }
     }
-    for (const e of out) if (e.ips.length > 1) e.ips.sort((a, b) => Number(b.primary) - Number(a.primary) || ipOrder(a.address, b.address));
+    for (const e of out) if (e.ips.length > 1) sortIps(e.ips);
     return out;
   }
 
@@ -264,6 +264,11 @@ export class EniSql extends SqlBase implements EniRepo {
     if (!this.rowLocks) return;
     await this.db.selectFrom('elastic_ips').select('id').where('id', '=', id).forUpdate().execute();
   }
+}
+
+/** An ENI's addresses as every answer lists them: the primary first, then in dotted-quad order. */
+export function sortIps(ips: PrivateIp[]): PrivateIp[] {
+  return ips.sort((a, b) => Number(b.primary) - Number(a.primary) || ipOrder(a.address, b.address));
 }
 
 /** Dotted-quad order, so addresses list as people read them. */

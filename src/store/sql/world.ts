@@ -4,10 +4,13 @@
  * exported from SQLite imports into PostgreSQL unchanged.
  */
 import { sql } from 'kysely';
-import { WorldMismatch, type WorldDocument, type WorldRepo } from '../../core/ports/repo.ts';
+import { WorldMismatch, type WorldDocument, type WorldRepo, type WorldView } from '../../core/ports/repo.ts';
+import type { PrivateIp } from '../../core/model.ts';
+import { accountFromRow, eipFromRow, eniFromRow, instanceFromRow, ipFromRow, securityGroupFromRow, subnetFromRow, vpcFromRow } from '../rows.ts';
 import { schemaVersion } from '../migrations.ts';
 import type { Database } from '../schema.ts';
 import { SqlBase } from './base.ts';
+import { sortIps } from './enis.ts';
 
 type Table = keyof Database;
 
@@ -118,6 +121,28 @@ export class WorldSql extends SqlBase implements WorldRepo {
       for (const r of rows) out.push({ provider: r.provider, kind, count: Number(r.n) });
     }
     return out;
+  }
+
+  async viewWorld(): Promise<WorldView> {
+    const last = await this.db.selectFrom('events').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+    const seq = Number(last?.seq ?? 0);
+    const ips = new Map<string, PrivateIp[]>();
+    for (const r of await this.db.selectFrom('private_ips').selectAll().execute()) {
+      const ip = ipFromRow(r);
+      ips.set(r.eni_id, [...(ips.get(r.eni_id) ?? []), ip]);
+    }
+    const byCreation = <T extends { createdAt: number; id: string }>(xs: T[]) => xs.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+    return {
+      seq,
+      accounts: byCreation((await this.db.selectFrom('accounts').selectAll().execute()).map(accountFromRow)),
+      vpcs: byCreation((await this.db.selectFrom('vpcs').selectAll().execute()).map(vpcFromRow)),
+      subnets: byCreation((await this.db.selectFrom('subnets').selectAll().execute()).map(subnetFromRow)),
+      securityGroups: byCreation((await this.db.selectFrom('security_groups').selectAll().execute()).map(securityGroupFromRow)),
+      instances: byCreation((await this.db.selectFrom('instances').selectAll().execute()).map(instanceFromRow)),
+      // Primary address first, then by number, as every Describe lists them.
+      enis: byCreation((await this.db.selectFrom('enis').selectAll().execute()).map((r) => eniFromRow(r, sortIps(ips.get(r.id) ?? [])))),
+      eips: byCreation((await this.db.selectFrom('elastic_ips').selectAll().execute()).map(eipFromRow)),
+    };
   }
 
   async ownerOf(table: 'vpcs' | 'subnets' | 'security_groups' | 'instances' | 'enis', id: string): Promise<{ accountId: string; region: string } | undefined> {

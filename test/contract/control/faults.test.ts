@@ -11,6 +11,8 @@ import { runCli, serverOn, type ServerOn } from '../../support/server.ts';
 import { skipUnless, STORE_KINDS } from '../../support/stores.ts';
 import { expectJdError, jdSession, type JdSession } from '../../support/jdcloud/client.ts';
 import { refusedJd } from '../../support/jdcloud/snapshots.ts';
+import { getEni as jdGetEni } from '../../support/jdcloud/waits.ts';
+import { attach as jdAttach, createEni as jdCreateEni, createInstances as jdCreateInstances, createSubnet as jdCreateSubnet, createVpc as jdCreateVpc } from '../../support/jdcloud/world.ts';
 import { expect2, ok2, session2, type Session2 } from '../../support/tencent2/client.ts';
 import { unchanged } from '../../support/tencent2/snapshots.ts';
 import { expectTcError, session, type Session } from '../../support/tencent3/client.ts';
@@ -79,6 +81,25 @@ for (const kind of STORE_KINDS) {
       await add({ stage: 'request', dialect: 'jdcloud', probability: 1, error: { code: 'INTERNAL' } });
       assert.ok((await s.vpc.DescribeVpcs({})).TotalCount! >= 1);
       await ctl.call('DELETE', 'faults');
+    });
+
+    test('JD Cloud: a task fault accepts the attach, fails its task with the code and rolls back', async () => {
+      const vpcId = await jdCreateVpc(jd, '10.12.0.0/16');
+      const subnetId = await jdCreateSubnet(jd, vpcId, '10.12.1.0/24');
+      const [instanceId] = (await jdCreateInstances(jd, subnetId)) as [string];
+      const port = await jdCreateEni(jd, subnetId);
+      await add({ stage: 'task', provider: 'jdcloud', dialect: 'jdcloud', operation: 'eni.attach', probability: 1, count: 1, error: { code: 'INTERNAL', message: 'the underlay broke' } });
+      await jd.vm.attachNetworkInterface({ instanceId, networkInterfaceId: port });
+      const failed = await pollUntil(
+        async () => (await ctl.call('GET', 'tasks?state=FAILED')).json.tasks.find((t: { resourceIds: string[] }) => t.resourceIds.includes(port)),
+        { what: 'the JD attach task to fail', timeoutMs: 15_000 },
+      );
+      assert.deepEqual([failed.operation, failed.errorCode], ['eni.attach', 'INTERNAL']);
+      const e = await jdGetEni(jd, port);
+      assert.equal(e.instanceId, '', 'rolled back: on no instance');
+      // The fault is used up: the next attach goes through.
+      assert.equal((await jdAttach(jd, instanceId, port)).instanceId, instanceId);
+      assert.equal((await ctl.call('DELETE', 'faults')).status, 200);
     });
 
     test('bad faults are 400 or 404 and add nothing; the CLI adds, lists and clears', async () => {

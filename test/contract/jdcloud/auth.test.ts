@@ -13,7 +13,7 @@ import { pollUntil } from '../../support/poll.ts';
 import { expectJdError, JD_REGION, jdClients, jdSession, type JdSession } from '../../support/jdcloud/client.ts';
 import { expectRawJdError, jdDatetime, prepareJd, rawJd, sendJd } from '../../support/jdcloud/raw.ts';
 import { refusedJd } from '../../support/jdcloud/snapshots.ts';
-import { getEni } from '../../support/jdcloud/waits.ts';
+import { getEni, waitStatus } from '../../support/jdcloud/waits.ts';
 import { attach, createEni, createInstances, createSubnet, createVpc } from '../../support/jdcloud/world.ts';
 
 const SIGN = 'sign result is not same [gw]';
@@ -149,6 +149,8 @@ describe('paths', () => {
     const p = prepareJd(server.port, a.account, { method: 'POST', path: `${R}/instances/${w.ins}%3AstopInstance`, service: 'vm' });
     const py = await sendJd({ ...p, url: p.url.replace('%3A', ':') });
     assert.equal(py.status, 200, py.text);
+    // The stop it began ends before the next test compares answers that show the instance.
+    await waitStatus(a, w.ins, 'stopped');
   });
 
   test('trailing slash variants: with and without, collection and item', async () => {
