@@ -80,6 +80,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   const metrics = new Metrics({
     resources: () => store.peek((tx) => tx.countResources()),
     tasksInFlight: () => store.peek((tx) => tx.countTasks('RUNNING')),
+    clock,
   });
   const faults = new FaultBook({ store, clock, random: Math.random, onHit: (f) => metrics.faultFired(f.stage) });
   const engine = new TaskEngine({
@@ -134,7 +135,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     secrets,
     log: (level: 'error' | 'warn', msg: string, data: Record<string, unknown>) => logger[level](data, msg),
   };
-  const admin = new AdminDialect({ control: controlApi(core, { faults, modes, events }), token: adminToken(cfg.db, logger) });
+  const admin = new AdminDialect({ control: controlApi(core, { faults, modes, events }), token: adminToken(cfg.db, logger), catalog, rates: () => metrics.recentRates() });
   // Asked in this order which one answers a path; API 3.0, last, answers every other path.
   const dialects = [admin, new JdcloudDialect(common), new Tencent2Dialect(common), new Tencent3Dialect(common)];
   // Entries of requests finishing together share one transaction (see store/groupCommit.ts).

@@ -11,7 +11,7 @@ import type { Clock } from './clock.ts';
 import type { ChangeEvent, EventKind } from './model.ts';
 import type { Store } from './ports/repo.ts';
 
-export const EVENT_KINDS: readonly EventKind[] = ['vpc', 'subnet', 'securityGroup', 'instance', 'eni', 'privateIp', 'eip', 'task', 'world'];
+export const EVENT_KINDS: readonly EventKind[] = ['vpc', 'subnet', 'securityGroup', 'instance', 'eni', 'privateIp', 'eip', 'task', 'call', 'world'];
 
 export interface EventFilter {
   accountId?: string;

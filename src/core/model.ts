@@ -364,12 +364,12 @@ export interface Task {
 }
 
 /** A resource kind an event names; `world` is a reset or an import (a snapshot restore) as one event. */
-export type EventKind = 'vpc' | 'subnet' | 'securityGroup' | 'instance' | 'eni' | 'privateIp' | 'eip' | 'task' | 'world';
+export type EventKind = 'vpc' | 'subnet' | 'securityGroup' | 'instance' | 'eni' | 'privateIp' | 'eip' | 'task' | 'call' | 'world';
 
 /**
  * One change to the world, as the store captured it: a resource created, changed or deleted (with
  * the fields watchers follow, before and after), a task started (`created`) or ended (`changed`),
- * or the whole world reset or imported.
+ * an audited call answered (`call`: its dialect, action, code), or the whole world reset or imported.
  */
 export interface ChangeEvent {
   seq: number;

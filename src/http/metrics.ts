@@ -3,6 +3,7 @@
  * injected faults and the resources in the store, plus the process defaults. Served at /metrics.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { systemClock, type Clock } from '../core/clock.ts';
 
 /** Distinct action labels kept; beyond, and for names no client would send, the label is `other`. */
 const MAX_ACTIONS = 500;
@@ -12,7 +13,21 @@ export interface MetricsSources {
   resources(): Promise<Array<{ provider: string; kind: string; count: number }>>;
   /** Tasks RUNNING in the store (every node's), read at each scrape. */
   tasksInFlight(): Promise<number>;
+  /** Dates the recent-rates buckets. */
+  clock?: Clock;
 }
+
+/** Calls this node answered, and how many were refusals, in one bucket of `RATE_BUCKET_MS`. */
+export interface RateBucket {
+  at: number;
+  requests: number;
+  errors: number;
+}
+
+const RATE_BUCKET_MS = 10_000;
+const RATE_BUCKETS = 60;
+/** The codes of an accepted call: API 3.0, API 2.0 and the admin API say Success, JD Cloud its status. */
+const SUCCESS = new Set(['Success', '200']);
 
 export class Metrics {
   readonly registry = new Registry();
@@ -37,7 +52,11 @@ export class Metrics {
   private readonly reclaims = new Counter({ name: 'eniplane_lease_reclaims_total', help: 'Tasks this node claimed after another claim of them lapsed.', registers: [this.registry] });
   private readonly faults = new Counter({ name: 'eniplane_faults_injected_total', help: 'Injected faults that fired on this node.', labelNames: ['stage'], registers: [this.registry] });
 
+  private readonly buckets: RateBucket[] = [];
+  private readonly clock: Clock;
+
   constructor(sources: MetricsSources) {
+    this.clock = sources.clock ?? systemClock;
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'eniplane_tasks_in_flight',
@@ -72,6 +91,26 @@ export class Metrics {
     this.requests.inc({ dialect: facts.dialect, action: a, code: (facts.code ?? 'none').slice(0, 100) });
     this.duration.observe({ dialect: facts.dialect, action: a }, seconds);
     if (facts.throttled) this.rateLimited.inc({ dialect: facts.dialect });
+    const at = Math.floor(this.clock.now() / RATE_BUCKET_MS) * RATE_BUCKET_MS;
+    let b = this.buckets.at(-1);
+    if (!b || b.at !== at) {
+      b = { at, requests: 0, errors: 0 };
+      this.buckets.push(b);
+      if (this.buckets.length > RATE_BUCKETS) this.buckets.shift();
+    }
+    b.requests++;
+    if (!SUCCESS.has(facts.code ?? '')) b.errors++;
+  }
+
+  /** The last ten minutes of calls in ten-second buckets, oldest first; empty buckets included. */
+  recentRates(): { bucketMs: number; buckets: RateBucket[] } {
+    const now = Math.floor(this.clock.now() / RATE_BUCKET_MS) * RATE_BUCKET_MS;
+    const byAt = new Map(this.buckets.map((b) => [b.at, b]));
+    const buckets = Array.from({ length: RATE_BUCKETS }, (_, i) => {
+      const at = now - (RATE_BUCKETS - 1 - i) * RATE_BUCKET_MS;
+      return { ...(byAt.get(at) ?? { at, requests: 0, errors: 0 }) };
+    });
+    return { bucketMs: RATE_BUCKET_MS, buckets };
   }
 
   task(operation: string, result: 'SUCCESS' | 'FAILED', seconds: number, reclaimed: boolean): void {

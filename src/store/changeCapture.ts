@@ -19,20 +19,24 @@ interface Captured {
   account: string;
   region: string;
   id: string;
-  /** The fields an event carries before and after: JSON name → column. */
+  /** The fields an event carries before and after: JSON name → column (`json:` a column of JSON text). */
   fields: Record<string, string>;
   /** Tasks: only their start (insert) and end (status change) are events. */
   startAndEnd?: boolean;
+  /** Rows only ever inserted (the audit trail): only their insert is an event. */
+  insertOnly?: boolean;
+  /** The migration that adds this table's triggers. */
+  since: '0012' | '0013';
 }
 
 const scoped = { account: 'R.account_id', region: 'R.region', id: 'R.id' };
 
 /** What is captured, table by table: enough for a watcher to follow states and links. */
 export const CAPTURED: readonly Captured[] = [
-  { table: 'vpcs', kind: 'vpc', ...scoped, fields: { name: 'name', cidr: 'cidr' } },
-  { table: 'subnets', kind: 'subnet', ...scoped, fields: { vpcId: 'vpc_id', name: 'name', cidr: 'cidr', zone: 'zone' } },
-  { table: 'security_groups', kind: 'securityGroup', ...scoped, fields: { vpcId: 'vpc_id', name: 'name', policyVersion: 'policy_version' } },
-  { table: 'instances', kind: 'instance', ...scoped, fields: { state: 'state', name: 'name', vpcId: 'vpc_id', subnetId: 'subnet_id', zone: 'zone' } },
+  { table: 'vpcs', kind: 'vpc', ...scoped, fields: { name: 'name', cidr: 'cidr' }, since: '0012' },
+  { table: 'subnets', kind: 'subnet', ...scoped, fields: { vpcId: 'vpc_id', name: 'name', cidr: 'cidr', zone: 'zone' }, since: '0012' },
+  { table: 'security_groups', kind: 'securityGroup', ...scoped, fields: { vpcId: 'vpc_id', name: 'name', policyVersion: 'policy_version' }, since: '0012' },
+  { table: 'instances', kind: 'instance', ...scoped, fields: { state: 'state', name: 'name', vpcId: 'vpc_id', subnetId: 'subnet_id', zone: 'zone' }, since: '0012' },
   {
     table: 'enis',
     kind: 'eni',
@@ -41,6 +45,7 @@ export const CAPTURED: readonly Captured[] = [
       state: 'state', instanceId: 'instance_id', targetInstanceId: 'target_instance_id', deviceIndex: 'device_index',
       primary: 'is_primary', vpcId: 'vpc_id', subnetId: 'subnet_id', name: 'name', mac: 'mac',
     },
+    since: '0012',
   },
   {
     table: 'private_ips',
@@ -50,14 +55,27 @@ export const CAPTURED: readonly Captured[] = [
     region: '(select e.region from enis e where e.id = R.eni_id)',
     id: 'R.address',
     fields: { eniId: 'eni_id', subnetId: 'subnet_id', state: 'state', primary: 'is_primary' },
+    since: '0012',
   },
-  { table: 'elastic_ips', kind: 'eip', ...scoped, fields: { address: 'address', eniId: 'eni_id', privateIp: 'private_ip' } },
+  { table: 'elastic_ips', kind: 'eip', ...scoped, fields: { address: 'address', eniId: 'eni_id', privateIp: 'private_ip' }, since: '0012' },
   {
     table: 'tasks',
     kind: 'task',
     ...scoped,
-    fields: { operation: 'kind', status: 'status', resourceIds: 'resource_ids', errorCode: 'error_code' },
+    fields: { operation: 'kind', status: 'status', resourceIds: 'json:resource_ids', errorCode: 'error_code' },
     startAndEnd: true,
+    since: '0012',
+  },
+  {
+    // Every audited call (each state-changing request, accepted or refused), for watchers of calls.
+    table: 'audit_log',
+    kind: 'call',
+    account: 'R.account_id',
+    region: 'null',
+    id: 'R.request_id',
+    fields: { dialect: 'dialect', action: 'action', code: 'result_code', status: 'http_status', resourceIds: 'json:resource_ids', source: 'source' },
+    insertOnly: true,
+    since: '0013',
   },
 ];
 
@@ -65,7 +83,11 @@ type Change = 'created' | 'changed' | 'deleted';
 
 function jsonOf(dialect: SqlDialect, c: Captured, row: 'OLD' | 'NEW'): string {
   const fn = dialect === 'postgres' ? 'json_build_object' : 'json_object';
-  const parts = Object.entries(c.fields).map(([name, col]) => `'${name}', ${row}.${col}`);
+  const parts = Object.entries(c.fields).map(([name, col]) => {
+    if (!col.startsWith('json:')) return `'${name}', ${row}.${col}`;
+    const text = `${row}.${col.slice(5)}`;
+    return `'${name}', ${dialect === 'postgres' ? `${text}::json` : `json(${text})`}`;
+  });
   return dialect === 'postgres' ? `${fn}(${parts.join(', ')})::text` : `${fn}(${parts.join(', ')})`;
 }
 
@@ -84,17 +106,18 @@ const TRIGGERS: ReadonlyArray<{ change: Change; when: 'insert' | 'update' | 'del
   { change: 'deleted', when: 'delete' },
 ];
 
-/** The statements that create the capture triggers (run by a migration). */
-export function captureDdl(dialect: SqlDialect): string[] {
+/** The statements that create the capture triggers of the tables a migration adds them to. */
+export function captureDdl(dialect: SqlDialect, migration: Captured['since']): string[] {
   const out: string[] = [];
-  if (dialect === 'postgres') {
+  if (dialect === 'postgres' && migration === '0012') {
     out.push(
       `create or replace function eniplane_now() returns bigint language sql volatile as $$ select coalesce(nullif(current_setting('eniplane.now', true), '')::bigint, (extract(epoch from clock_timestamp()) * 1000)::bigint) $$`,
     );
   }
-  for (const c of CAPTURED) {
+  for (const c of CAPTURED.filter((x) => x.since === migration)) {
     for (const t of TRIGGERS) {
       if (c.startAndEnd && t.when === 'delete') continue;
+      if (c.insertOnly && t.when !== 'insert') continue;
       const name = `${c.table}_${t.when}_event`;
       const only = c.startAndEnd && t.when === 'update' ? 'OLD.status is distinct from NEW.status' : undefined;
       if (dialect === 'sqlite') {

@@ -345,7 +345,14 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
         // A task of an operation in `polls` mode ends after this many more describes of its resources.
         await db.schema.alterTable('tasks').addColumn('polls_left', 'integer').execute();
         await db.schema.alterTable('transition_modes').addColumn('polls', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-        for (const statement of captureDdl(dialect)) await sql.raw(statement).execute(db);
+        for (const statement of captureDdl(dialect, '0012')) await sql.raw(statement).execute(db);
+      },
+    },
+    '0013_call_events': {
+      async up(db: Kysely<any>) {
+        for (const statement of captureDdl(dialect, '0013')) await sql.raw(statement).execute(db);
+        // A resource's history (the console's detail panel).
+        await db.schema.createIndex('events_resource').on('events').columns(['resource_id', 'seq']).execute();
       },
     },
   };

@@ -4,8 +4,8 @@
  */
 import type { CoreContext } from '../context.ts';
 import { fail } from '../errors.ts';
-import type { Task, TaskKind } from '../model.ts';
-import { WorldMismatch, type TransitionSetting, type WorldDocument } from '../ports/repo.ts';
+import type { AuditEntry, ChangeEvent, Task, TaskKind } from '../model.ts';
+import { WorldMismatch, type AuditQuery, type TransitionSetting, type WorldDocument, type WorldView } from '../ports/repo.ts';
 
 type Ctx = Pick<CoreContext, 'store' | 'clock' | 'notify'>;
 
@@ -90,8 +90,27 @@ export function listTransitionModes(core: Ctx): Promise<TransitionSetting[]> {
   return core.store.read((tx) => tx.listTransitionModes());
 }
 
-export function listTasks(core: Ctx, status?: Task['status']): Promise<Task[]> {
-  return core.store.read((tx) => tx.listTasks(status));
+export function listTasks(core: Ctx, status?: Task['status'], q: { limit?: number; resourceId?: string } = {}): Promise<Task[]> {
+  return core.store.read((tx) => tx.listTasks(status, q));
+}
+
+/** The whole world at one moment, and the number of the last event it includes. */
+export function viewWorld(core: Ctx): Promise<WorldView> {
+  return core.store.read((tx) => tx.viewWorld());
+}
+
+/** The audit trail, newest first. */
+export function listCalls(core: Ctx, q: Omit<AuditQuery, 'newest'>): Promise<AuditEntry[]> {
+  return core.store.read((tx) => tx.listAudit({ ...q, newest: true }));
+}
+
+/** What happened to one resource: the calls that named it, its tasks, its recorded changes. */
+export function historyOf(core: Ctx, id: string): Promise<{ calls: AuditEntry[]; tasks: Task[]; events: ChangeEvent[] }> {
+  return core.store.read(async (tx) => ({
+    calls: await tx.listAudit({ resourceId: id, newest: true, limit: 100 }),
+    tasks: await tx.listTasks(undefined, { resourceId: id, limit: 100 }),
+    events: await tx.eventsOf(id, 200),
+  }));
 }
 
 /** Lets a running (held) task end now: completed, or failed with `failure.code` and rolled back. */

@@ -24,9 +24,22 @@ export interface AccountRepo {
   setKeyStatus(secretId: string, status: ApiKey['status']): Promise<void>;
 }
 
+export interface AuditQuery {
+  accountId?: string;
+  since?: number;
+  limit?: number;
+  newest?: boolean;
+  dialect?: string;
+  action?: string;
+  code?: string;
+  /** Entries that name this resource id. */
+  resourceId?: string;
+}
+
 export interface AuditRepo {
   insertAudit(e: AuditEntry): Promise<void>;
-  listAudit(q: { accountId?: string; since?: number; limit?: number }): Promise<AuditEntry[]>;
+  /** In order of writing; with `newest`, the newest `limit` matching ones, newest first. */
+  listAudit(q: AuditQuery): Promise<AuditEntry[]>;
 }
 
 /** Where a count looks: the resources of one VPC or of one subnet. */
@@ -203,7 +216,7 @@ export interface TransitionRepo {
    */
   countPolls(q: { resourceIds?: readonly string[]; taskId?: string }, now: number): Promise<number>;
   /** Every task of a status, all accounts, in acceptance order (the control plane's view). */
-  listTasks(status?: Task['status']): Promise<Task[]>;
+  listTasks(status?: Task['status'], q?: { limit?: number; resourceId?: string }): Promise<Task[]>;
   /**
    * Makes a RUNNING task due at `now`, to complete, or with `failure` to fail with that code when
    * the engine takes it. False when there is no such running task.
@@ -255,6 +268,8 @@ export interface EventRepo {
   listEvents(afterSeq: number, limit: number): Promise<ChangeEvent[]>;
   /** The highest sequence number so far (0 when there is none). */
   lastEventSeq(): Promise<number>;
+  /** The newest `limit` events of one resource, oldest first. */
+  eventsOf(id: string, limit: number): Promise<ChangeEvent[]>;
   /** Keeps the newest `keep` events; answers how many went. */
   pruneEvents(keep: number): Promise<number>;
 }

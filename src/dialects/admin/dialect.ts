@@ -9,7 +9,8 @@ import type { Control } from '../../core/api.ts';
 import { isDomainError, type DomainError } from '../../core/errors.ts';
 import type { WorldDocument } from '../../core/ports/repo.ts';
 import { EVENT_KINDS } from '../../core/events.ts';
-import type { ChangeEvent, EventKind } from '../../core/model.ts';
+import type { ChangeEvent, EventKind, Task } from '../../core/model.ts';
+import { findInstanceType, type Catalog } from '../../core/catalog.ts';
 import type { Dialect, RequestFacts, WireRequest, WireResponse } from '../../http/wire.ts';
 
 export const ADMIN_PREFIX = '/_eniplane/';
@@ -18,6 +19,10 @@ export interface AdminOptions {
   control: Control;
   /** The bearer token every call must present. */
   token: string;
+  /** For the world view: each instance's ENI and address quotas. */
+  catalog?: Catalog;
+  /** This node's recent call rates, for the events stream's `stats` messages. */
+  rates?: () => { bucketMs: number; buckets: Array<{ at: number; requests: number; errors: number }> };
 }
 
 class AdminError extends Error {
@@ -138,10 +143,13 @@ const ROUTES: Route[] = [
   {
     method: 'GET', pattern: /^tasks$/, action: 'listTasks', mutating: false,
     async run(o, _m, _body, query) {
+      for (const k of query.keys()) if (!['state', 'limit'].includes(k)) throw bad(`${k}: unknown parameter (state and limit are known).`);
       const state = query.get('state') ?? undefined;
       if (state !== undefined && !['RUNNING', 'SUCCESS', 'FAILED'].includes(state)) throw bad(`state: "${state}" is not RUNNING, SUCCESS or FAILED.`);
-      const tasks = await o.control.listTasks(state as 'RUNNING' | undefined);
-      return json(200, { tasks: tasks.map((t) => ({ id: t.id, accountId: t.accountId, region: t.region, operation: t.kind, status: t.status, resourceIds: t.resourceIds, held: t.dueAt === Number.MAX_SAFE_INTEGER, ...(t.pollsLeft !== null && { pollsLeft: t.pollsLeft }), errorCode: t.errorCode, createdAt: new Date(t.createdAt).toISOString() })) });
+      const limit = query.get('limit') ?? undefined;
+      if (limit !== undefined && !(/^\d{1,4}$/.test(limit) && Number(limit) >= 1 && Number(limit) <= 1000)) throw bad(`limit: "${limit}" is not a number from 1 to 1000.`);
+      const tasks = await o.control.listTasks(state as 'RUNNING' | undefined, limit === undefined ? {} : { limit: Number(limit) });
+      return json(200, { tasks: tasks.map(taskView) });
     },
   },
   {
@@ -162,7 +170,9 @@ const ROUTES: Route[] = [
   {
     method: 'GET', pattern: /^events$/, action: 'events', mutating: false,
     async run(o, _m, _body, query, headers) {
-      for (const k of query.keys()) if (!['since', 'accountId', 'kind'].includes(k)) throw bad(`${k}: unknown parameter (since, accountId and kind are known).`);
+      for (const k of query.keys()) if (!['since', 'accountId', 'kind', 'stats'].includes(k)) throw bad(`${k}: unknown parameter (since, accountId, kind and stats are known).`);
+      const stats = query.get('stats');
+      if (stats !== null && stats !== '1' && stats !== '0') throw bad(`stats: "${stats}" is not 1 or 0.`);
       const kinds = query.get('kind')?.split(',').map((k) => k.trim());
       for (const k of kinds ?? []) if (!(EVENT_KINDS as readonly string[]).includes(k)) throw bad(`kind: "${k}" is not one of ${EVENT_KINDS.join(', ')}.`);
       const accountId = query.get('accountId') ?? undefined;
@@ -172,7 +182,52 @@ const ROUTES: Route[] = [
       if (resume !== undefined && !/^\d{1,15}$/.test(resume)) throw bad(`since: "${resume}" is not an event number.`);
       const from = resume !== undefined ? Number(resume) : await o.control.lastEventSeq();
       const filter = { ...(accountId !== undefined && { accountId }), ...(kinds && { kinds: new Set(kinds as EventKind[]) }) };
-      return { status: 200, headers: {}, body: null, stream: (signal) => sse(o.control.followEvents(from, filter, signal), from) };
+      const rates = stats === '1' ? o.rates : undefined;
+      return { status: 200, headers: {}, body: null, stream: (signal) => sse(o.control.followEvents(from, filter, signal), from, rates) };
+    },
+  },
+  {
+    method: 'GET', pattern: /^world$/, action: 'viewWorld', mutating: false,
+    async run(o) {
+      const w = await o.control.viewWorld();
+      const quota = (provider: 'tencent' | 'jdcloud', type: string) => {
+        const t = o.catalog && findInstanceType(o.catalog, provider, type);
+        return t ? { eniQuota: t.eniQuota, ipQuota: t.ipQuota } : {};
+      };
+      const providerOf = new Map(w.accounts.map((a) => [a.id, a.provider]));
+      return json(200, {
+        seq: w.seq,
+        accounts: w.accounts,
+        vpcs: w.vpcs,
+        subnets: w.subnets,
+        securityGroups: w.securityGroups,
+        instances: w.instances.map(({ userData: _userData, ...i }) => ({ ...i, provider: providerOf.get(i.accountId), ...quota(providerOf.get(i.accountId) ?? 'tencent', i.instanceType) })),
+        enis: w.enis,
+        eips: w.eips,
+      });
+    },
+  },
+  {
+    method: 'GET', pattern: /^audit$/, action: 'listCalls', mutating: false,
+    async run(o, _m, _body, query) {
+      const known = ['accountId', 'dialect', 'action', 'code', 'resourceId', 'limit'];
+      for (const k of query.keys()) if (!known.includes(k)) throw bad(`${k}: unknown parameter (${known.join(', ')} are known).`);
+      const limit = query.get('limit') ?? '200';
+      if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000) throw bad(`limit: "${limit}" is not a number from 1 to 1000.`);
+      const q = Object.fromEntries(known.filter((k) => k !== 'limit' && query.get(k) !== null).map((k) => [k, query.get(k)!]));
+      const calls = await o.control.listCalls({ ...q, limit: Number(limit) });
+      return json(200, { calls: calls.map((c) => ({ ...c, at: new Date(c.at).toISOString() })) });
+    },
+  },
+  {
+    method: 'GET', pattern: /^history\/([^/]+)$/, action: 'history', mutating: false,
+    async run(o, m) {
+      const h = await o.control.historyOf(decodeURIComponent(m[1]!));
+      return json(200, {
+        calls: h.calls.map((c) => ({ ...c, at: new Date(c.at).toISOString() })),
+        tasks: h.tasks.map(taskView),
+        events: h.events.map(eventView),
+      });
     },
   },
   {
@@ -205,15 +260,22 @@ const ROUTES: Route[] = [
 
 /** Keeps a quiet connection open through proxies and shows a dead one. */
 const KEEPALIVE_MS = 15_000;
+const STATS_MS = 5_000;
 
 /**
  * The events as server-sent events: one `data:` line of JSON each, its `id:` the cursor to resume
  * from (what an EventSource sends back as Last-Event-ID), and a comment line now and then.
  */
-async function* sse(events: AsyncIterable<{ event: ChangeEvent; cursor: number } | { idle: true; cursor: number }>, from: number): AsyncGenerator<string> {
+async function* sse(events: AsyncIterable<{ event: ChangeEvent; cursor: number } | { idle: true; cursor: number }>, from: number, rates?: AdminOptions['rates']): AsyncGenerator<string> {
   yield `retry: 1000\nid: ${from}\n: eniplane events from ${from}\n\n`;
   let quietSince = performance.now();
+  let statsAt = Number.NEGATIVE_INFINITY;
   for await (const item of events) {
+    // With ?stats=1, this node's call rates now and then, as `event: stats` (not a change: no id).
+    if (rates && performance.now() - statsAt >= STATS_MS) {
+      statsAt = performance.now();
+      yield `event: stats\ndata: ${JSON.stringify(rates())}\n\n`;
+    }
     if ('idle' in item) {
       if (performance.now() - quietSince < KEEPALIVE_MS) continue;
       quietSince = performance.now();
@@ -221,10 +283,33 @@ async function* sse(events: AsyncIterable<{ event: ChangeEvent; cursor: number }
       continue;
     }
     quietSince = performance.now();
-    const e = item.event;
-    const data = { seq: e.seq, at: new Date(e.at).toISOString(), accountId: e.accountId, region: e.region, kind: e.kind, id: e.id, change: e.change, before: e.before, after: e.after };
-    yield `id: ${item.cursor}\ndata: ${JSON.stringify(data)}\n\n`;
+    yield `id: ${item.cursor}\ndata: ${JSON.stringify(eventView(item.event))}\n\n`;
   }
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function taskView(t: Task) {
+  return {
+    id: t.id,
+    accountId: t.accountId,
+    region: t.region,
+    operation: t.kind,
+    status: t.status,
+    resourceIds: t.resourceIds,
+    held: t.dueAt === Number.MAX_SAFE_INTEGER,
+    ...(t.pollsLeft !== null && { pollsLeft: t.pollsLeft }),
+    errorCode: t.errorCode,
+    errorMessage: t.errorMessage,
+    provider: t.provider,
+    dialect: t.dialect,
+    createdAt: iso(t.createdAt),
+    finishedAt: iso(t.finishedAt),
+  };
+}
+
+function eventView(e: ChangeEvent) {
+  return { seq: e.seq, at: new Date(e.at).toISOString(), accountId: e.accountId, region: e.region, kind: e.kind, id: e.id, change: e.change, before: e.before, after: e.after };
 }
 
 const snapshotView = (s: { name: string; createdAt: number }) => ({ name: s.name, createdAt: new Date(s.createdAt).toISOString() });

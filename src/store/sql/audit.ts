@@ -1,6 +1,6 @@
 /** The audit trail. SQL for the AuditRepo of core/ports/repo.ts. */
 import type { AuditEntry } from '../../core/model.ts';
-import type { AuditRepo } from '../../core/ports/repo.ts';
+import type { AuditQuery, AuditRepo } from '../../core/ports/repo.ts';
 import { SqlBase } from './base.ts';
 
 export class AuditSql extends SqlBase implements AuditRepo {
@@ -19,11 +19,16 @@ export class AuditSql extends SqlBase implements AuditRepo {
     });
   }
 
-  async listAudit(q: { accountId?: string; since?: number; limit?: number }): Promise<AuditEntry[]> {
+  async listAudit(q: AuditQuery): Promise<AuditEntry[]> {
     let sel = this.db.selectFrom('audit_log').selectAll();
     if (q.accountId !== undefined) sel = sel.where('account_id', '=', q.accountId);
     if (q.since !== undefined) sel = sel.where('at', '>=', q.since);
-    const rows = await sel.orderBy('seq').limit(q.limit ?? 10_000).execute();
+    if (q.dialect !== undefined) sel = sel.where('dialect', '=', q.dialect);
+    if (q.action !== undefined) sel = sel.where('action', '=', q.action);
+    if (q.code !== undefined) sel = sel.where('result_code', '=', q.code);
+    // Ids are [a-z0-9-] and stored as a JSON list: the quoted id matches exactly that id.
+    if (q.resourceId !== undefined) sel = sel.where('resource_ids', 'like', `%${JSON.stringify(q.resourceId).replace(/[%_\\]/g, '')}%`);
+    const rows = await sel.orderBy('seq', q.newest ? 'desc' : 'asc').limit(q.limit ?? 10_000).execute();
     return rows.map((r) => ({
       seq: Number(r.seq),
       at: Number(r.at),

@@ -1,22 +1,19 @@
 /** The captured changes (see changeCapture.ts). SQL for the EventRepo of core/ports/repo.ts. */
 import type { ChangeEvent } from '../../core/model.ts';
 import type { EventRepo } from '../../core/ports/repo.ts';
+import type { Selectable } from 'kysely';
+import type { EventsTable } from '../schema.ts';
 import { SqlBase } from './base.ts';
 
 export class EventSql extends SqlBase implements EventRepo {
   async listEvents(afterSeq: number, limit: number): Promise<ChangeEvent[]> {
     const rows = await this.db.selectFrom('events').selectAll().where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      at: Number(r.at),
-      accountId: r.account_id,
-      region: r.region,
-      kind: r.kind as ChangeEvent['kind'],
-      id: r.resource_id,
-      change: r.change as ChangeEvent['change'],
-      before: r.before === null ? null : (JSON.parse(r.before) as Record<string, unknown>),
-      after: r.after === null ? null : (JSON.parse(r.after) as Record<string, unknown>),
-    }));
+    return rows.map(eventFromRow);
+  }
+
+  async eventsOf(id: string, limit: number): Promise<ChangeEvent[]> {
+    const rows = await this.db.selectFrom('events').selectAll().where('resource_id', '=', id).orderBy('seq', 'desc').limit(limit).execute();
+    return rows.map(eventFromRow).reverse();
   }
 
   async lastEventSeq(): Promise<number> {
@@ -30,4 +27,18 @@ export class EventSql extends SqlBase implements EventRepo {
     const r = await this.db.deleteFrom('events').where('seq', '<=', last - keep).executeTakeFirst();
     return Number(r.numDeletedRows);
   }
+}
+
+function eventFromRow(r: Selectable<EventsTable>): ChangeEvent {
+  return {
+    seq: Number(r.seq),
+    at: Number(r.at),
+    accountId: r.account_id,
+    region: r.region,
+    kind: r.kind as ChangeEvent['kind'],
+    id: r.resource_id,
+    change: r.change as ChangeEvent['change'],
+    before: r.before === null ? null : (JSON.parse(r.before) as Record<string, unknown>),
+    after: r.after === null ? null : (JSON.parse(r.after) as Record<string, unknown>),
+  };
 }

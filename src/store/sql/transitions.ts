@@ -45,10 +45,12 @@ export class TransitionSql extends SqlBase implements TransitionRepo {
     return Number(r.numUpdatedRows);
   }
 
-  async listTasks(status?: Task['status']): Promise<Task[]> {
+  async listTasks(status?: Task['status'], o: { limit?: number; resourceId?: string } = {}): Promise<Task[]> {
     let q = this.db.selectFrom('tasks').selectAll();
     if (status !== undefined) q = q.where('status', '=', status);
-    return (await q.orderBy('seq').execute()).map(taskFromRow);
+    if (o.resourceId !== undefined) q = q.where('resource_ids', 'like', `%${JSON.stringify(o.resourceId).replace(/[%_\\]/g, '')}%`);
+    if (o.limit === undefined) return (await q.orderBy('seq').execute()).map(taskFromRow);
+    return (await q.orderBy('seq', 'desc').limit(o.limit).execute()).map(taskFromRow).reverse();
   }
 
   async releaseTask(id: string, now: number, failure?: { code: string; message: string }): Promise<boolean> {

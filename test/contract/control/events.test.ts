@@ -49,12 +49,16 @@ for (const kind of STORE_KINDS) {
         assert.equal(all.status, 200);
         const { RequestId } = await s.vpc.AttachNetworkInterface({ NetworkInterfaceId: eni, InstanceId: net.ins });
         const done = await waitEvent(all, 'the attach task ending', (e) => e.data.kind === 'task' && e.data.id === RequestId && e.data.change === 'changed');
-        const mine = all.events.filter((e) => e.data.id === eni || e.data.id === RequestId);
+        const mine = all.events.filter((e) => (e.data.id === eni || e.data.id === RequestId) && e.data.kind !== 'call');
+        // The call itself is an event too: its dialect, action and answer.
+        const call = await waitEvent(all, 'the attach call', (e) => e.data.kind === 'call' && e.data.id === RequestId);
+        assert.deepEqual([call.data.after.dialect, call.data.after.action, call.data.after.code, call.data.after.status, call.data.accountId], ['tencent3', 'AttachNetworkInterface', 'Success', 200, s.account.accountId]);
+        assert.ok(Array.isArray(call.data.after.resourceIds) && call.data.after.resourceIds.includes(eni));
         assert.deepEqual(mine.map(brief), ['eni changed ATTACHING', 'task created RUNNING', 'eni changed AVAILABLE', 'task changed SUCCESS']);
         const [attaching, started, available] = mine as [StreamedEvent, StreamedEvent, StreamedEvent];
         assert.deepEqual([attaching.data.before.state, attaching.data.after.targetInstanceId, attaching.data.accountId, attaching.data.region], ['AVAILABLE', net.ins, s.account.accountId, 'ap-guangzhou']);
         assert.deepEqual([available.data.after.instanceId, available.data.after.deviceIndex], [net.ins, 1]);
-        assert.deepEqual([started.data.after.operation, started.data.after.resourceIds.includes(eni)], ['eni.attach', true]);
+        assert.deepEqual([started.data.after.operation, Array.isArray(started.data.after.resourceIds) && started.data.after.resourceIds.includes(eni)], ['eni.attach', true]);
         assert.equal(done.data.after.errorCode, null);
         // Numbers grow, times are the server's clock, the cursor never goes back.
         const seqs = all.events.map((e) => e.data.seq);
