@@ -1,5 +1,6 @@
 /** Wires the layers of DESIGN.md into one running node: store, core, task engine, dialects, HTTP. */
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
@@ -150,6 +151,8 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     bodyLimit: LIMITS.jsonBody,
     requestTimeoutMs: cfg.requestTimeoutMs,
     metrics,
+    // Built by `npm run build` (part of `npm install`) beside the server's own output.
+    consoleDir: fileURLToPath(new URL('../dist/console/', import.meta.url)),
   });
   await server.listen({ host: cfg.host, port: cfg.port });
   const address = server.server.address();

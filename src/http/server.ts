@@ -3,6 +3,9 @@
  * dialect's answer. Health and nothing else lives beside the dialects here.
  */
 import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
@@ -42,6 +45,8 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** Served at /metrics and told of every answered request. */
   metrics?: Metrics;
+  /** The built web console (its index.html and assets), served at /console/. */
+  consoleDir?: string;
   clock: Clock;
 }
 
@@ -125,6 +130,15 @@ export function buildServer(o: ServerOptions) {
     const registry = o.metrics.registry;
     // Prometheus' text format, not JSON: the one answer written as it is.
     app.get('/metrics', async (_req, reply) => reply.status(200).header('content-type', registry.contentType).send(await registry.metrics()));
+  }
+
+  // The web console: static files, public (the data behind them needs the admin token). When it
+  // has not been built, /console says how to build it.
+  if (o.consoleDir !== undefined) {
+    const dir = o.consoleDir;
+    app.get('/console', async (_req, reply) => reply.redirect('/console/', 302));
+    if (existsSync(join(dir, 'index.html'))) void app.register(fastifyStatic, { root: dir, prefix: '/console/', index: ['index.html'], maxAge: 0 });
+    else app.get('/console/*', async (_req, reply) => reply.code(503).type('text/plain; charset=utf-8').send('The console is not built: run `npm run build`.\n'));
   }
 
   const pick = (req: FastifyRequest): Dialect => routeTo(o.dialects, req.raw.url ?? '/');
