@@ -19,6 +19,9 @@ const VOLATILE_COLUMNS: Record<string, ReadonlySet<string>> = { tasks: new Set([
 export const inDigest = (table: string): boolean =>
   !table.startsWith('kysely_migration') && !table.startsWith('audit') && !table.startsWith('sqlite_');
 
+/** Rows outside the state: the events the audit trail raises (`call`); every other event is a change. */
+const rowsOf = (table: string): string => (table === 'events' ? `(select * from events where kind <> 'call')` : `"${table}"`);
+
 export interface Snapshot {
   hash: string;
   /** Canonical rows by table (sorted), for a readable diff. */
@@ -77,7 +80,7 @@ export async function openProbe(server: RunningServer): Promise<StateProbe> {
           const out = new Map<string, string[]>(names.map((n) => [n, []]));
           if (names.length === 0) return out;
           // One round trip: every row of every table as JSON.
-          const q = names.map((n) => `select '${n}' as t, row_to_json(x)::text as r from "${n}" x`).join(' union all ');
+          const q = names.map((n) => `select '${n}' as t, row_to_json(x)::text as r from ${rowsOf(n)} x`).join(' union all ');
           for (const row of (await client.query<{ t: string; r: string }>(q)).rows) {
             out.get(row.t)!.push(canonRow(row.t, JSON.parse(row.r) as Record<string, unknown>));
           }
@@ -97,7 +100,7 @@ export async function openProbe(server: RunningServer): Promise<StateProbe> {
         const out = new Map<string, string[]>();
         // One read transaction, so every table is seen at the same commit.
         db.transaction(() => {
-          for (const n of names) out.set(n, (db.prepare(`select * from "${n}"`).all() as Array<Record<string, unknown>>).map((r) => canonRow(n, r)));
+          for (const n of names) out.set(n, (db.prepare(`select * from ${rowsOf(n)}`).all() as Array<Record<string, unknown>>).map((r) => canonRow(n, r)));
         })();
         return out;
       },
