@@ -12,7 +12,7 @@ import { loadCatalog } from './core/catalog.ts';
 import { resourceIdPattern } from './core/naming.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { EventFeed } from './core/events.ts';
-import { applySeed } from './core/ops/seed.ts';
+import { applySeed, pendingSeedItems } from './core/ops/seed.ts';
 import { parseSeed } from './seed/parse.ts';
 import { controlApi, coreApi } from './core/api.ts';
 import { defaultLimits, type CoreContext } from './core/context.ts';
@@ -96,7 +96,7 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   // Operations in the control plane's manual mode are held; the others end after the latency.
   const modes = new ModeBook({ store, clock, base: timing });
   await modes.start();
-  const events = new EventFeed({ store, clock });
+  const events = new EventFeed({ store });
   events.start();
   const core: CoreContext = { store, clock, ids: randomIdSource(), catalog, limits: defaultLimits, timing: modes, notify: () => engine.wake() };
 
@@ -112,11 +112,14 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   // The engine runs before the node listens: a seed's instances and attachments complete first.
   engine.start();
   if (seed !== undefined) {
-    // A seed that fails halfway leaves the world as it found it: what it made before is taken back.
-    const before = await store.read((tx) => tx.exportWorld());
+    // On SQLite, whose only writer is this node, a seed that fails halfway leaves the world as it found
+    // it: the world is saved first (only when the seed has something to make) and put back. A cell's
+    // other nodes may be serving meanwhile, so on PostgreSQL what was made stays, and the next start
+    // with the seed put right completes it.
+    const before = store.kind === 'sqlite' && (await pendingSeedItems(core, seed)) > 0 ? await store.read((tx) => tx.exportWorld()) : undefined;
     const report = await applySeed({ ...core, seal: secrets.seal }, seed).catch(async (e: unknown) => {
       await engine.stop();
-      await store.write((tx) => tx.importWorld(before));
+      if (before) await store.write((tx) => tx.importWorld(before));
       modes.stop();
       events.stop();
       await store.close();
@@ -154,7 +157,14 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     // Built by `npm run build` (part of `npm install`) beside the server's own output.
     consoleDir: fileURLToPath(new URL('../dist/console/', import.meta.url)),
   });
-  await server.listen({ host: cfg.host, port: cfg.port });
+  await server.listen({ host: cfg.host, port: cfg.port }).catch(async (e: unknown) => {
+    // The port is taken, say: what started before listening stops again.
+    await engine.stop();
+    modes.stop();
+    events.stop();
+    await store.close();
+    throw e;
+  });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : cfg.port;
 

@@ -120,14 +120,16 @@ export interface State {
 const LISTS = { vpc: 'vpcs', subnet: 'subnets', securityGroup: 'securityGroups', instance: 'instances', eni: 'enis' } as const;
 const KEEP_TASKS = 300;
 const KEEP_CALLS = 500;
+const REREAD_MS = 300;
 
 export class WorldStore {
   state: State = { world: { seq: 0, accounts: [], vpcs: [], subnets: [], securityGroups: [], instances: [], enis: [] }, tasks: [], calls: [], rates: undefined, live: false, version: 0 };
   private listeners = new Set<() => void>();
-  private recent: StreamedEvent[] = [];
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshing = false;
   private again = false;
+  /** Events that arrived while a reading was under way: applied again on top of it. */
+  private sinceReading: StreamedEvent[] = [];
   private stop: (() => void) | undefined;
 
   constructor(private readonly api: Api) {}
@@ -162,12 +164,16 @@ export class WorldStore {
   close(): void {
     this.stop?.();
     clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
   }
 
-  /** Reads the whole world again soon (several changes at once are one reading). */
+  /** Reads the whole world again soon: at most one reading per REREAD_MS, however many changes come. */
   refreshSoon(): void {
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => void this.refresh(), 120);
+    if (this.refreshTimer !== undefined) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.refresh();
+    }, REREAD_MS);
   }
 
   async refresh(): Promise<void> {
@@ -176,10 +182,12 @@ export class WorldStore {
       return;
     }
     this.refreshing = true;
+    this.sinceReading = [];
     try {
       const [world, tasks] = await Promise.all([this.api.get<WorldData>('world'), this.api.get<{ tasks: TaskRow[] }>('tasks?limit=200')]);
       this.state = { ...this.state, world, tasks: tasks.tasks };
-      for (const e of this.recent) if (e.seq > world.seq) this.apply(e);
+      // In the order they came: a row's changes arrive in the order they were made.
+      for (const e of this.sinceReading) this.apply(e);
       this.changed();
     } catch {
       // The next change asks again.
@@ -193,8 +201,7 @@ export class WorldStore {
   }
 
   private onEvent(e: StreamedEvent): void {
-    this.recent.push(e);
-    if (this.recent.length > 1000) this.recent.splice(0, 500);
+    if (this.refreshing) this.sinceReading.push(e);
     if (e.kind === 'world') {
       void this.refresh();
       void this.api.get<{ calls: CallRow[] }>('audit?limit=200').then((c) => {
@@ -203,9 +210,9 @@ export class WorldStore {
       });
       return;
     }
-    if (e.seq <= this.state.world.seq && e.kind !== 'call' && e.kind !== 'task') return;
+    // A change shows at once; a reading soon after brings what events do not carry (addresses, rules).
     this.apply(e);
-    if (e.change !== 'changed' || e.kind === 'privateIp') this.refreshSoon();
+    if (e.kind !== 'call' && e.kind !== 'task') this.refreshSoon();
     this.changed();
   }
 

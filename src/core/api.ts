@@ -38,7 +38,7 @@ import {
   replaceSecurityGroupRules,
   securityGroupUse,
 } from './ops/securityGroups.ts';
-import { getTask } from './ops/tasks.ts';
+import { describedResources, getTask } from './ops/tasks.ts';
 import { addFault, clearFaults, listFaults, removeFault, type FaultInput } from './ops/faults.ts';
 import type { FaultBook } from './faults.ts';
 import { EventFeed, type EventFilter } from './events.ts';
@@ -103,6 +103,8 @@ export function coreApi(ctx: CoreContext) {
     replaceSecurityGroupRules: bind(ctx, replaceSecurityGroupRules),
     replaceSecurityGroupRule: bind(ctx, replaceSecurityGroupRule),
     getTask: bind(ctx, getTask),
+    /** A describe answered with these ENIs or instances: `polls` tasks count it. */
+    described: bind(ctx, describedResources),
     listTags: bind(ctx, listTags),
     taggedResources: bind(ctx, taggedResources),
     changeTags: bind(ctx, changeTags),
@@ -117,7 +119,7 @@ export type Core = ReturnType<typeof coreApi>;
  */
 export function controlApi(ctx: Pick<CoreContext, 'store' | 'clock' | 'notify' | 'ids'>, books: { faults?: FaultBook; modes?: ModeBook; events?: EventFeed } = {}) {
   const { faults: book, modes } = books;
-  const events = books.events ?? new EventFeed({ store: ctx.store, clock: ctx.clock });
+  const events = books.events ?? new EventFeed({ store: ctx.store });
   const changed = <T>(p: Promise<T>): Promise<T> => p.finally(() => book?.changed());
   const changedModes = <T>(p: Promise<T>): Promise<T> => p.then(async (v) => (await modes?.refresh(), v));
   return {

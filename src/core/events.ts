@@ -2,12 +2,12 @@
  * The events stream: the store captures every change in the transaction that makes it (on any node
  * of a cell), and a follower reads them back in sequence order. A follower polls only while someone
  * listens. On PostgreSQL, sequence numbers are taken before commit, so a later number may commit
- * first: a number skipped over is waited for (up to `gapMs`) and delivered when it appears, and a
- * number that never appears (a rolled-back write) is given up. So nothing committed is missed, and
- * the cursor a follower reports never passes an event it has not delivered.
+ * first: a number skipped over (or missing just before the start) is looked for again on each poll
+ * for about `gapMs` and delivered, late, when it appears; one that never appears (a rolled-back
+ * write) is given up. So nothing committed is missed, and the cursor a follower reports never
+ * passes an event it has not delivered.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from './clock.ts';
 import type { ChangeEvent, EventKind } from './model.ts';
 import type { Store } from './ports/repo.ts';
 
@@ -20,10 +20,9 @@ export interface EventFilter {
 
 export interface FeedOptions {
   store: Store;
-  clock: Clock;
   /** How often a follower looks for new events. */
   pollMs?: number;
-  /** How long a skipped sequence number is waited for. */
+  /** About how long a skipped sequence number is waited for (counted in polls). */
   gapMs?: number;
   /** How many events the store keeps (the oldest are pruned every `pruneMs`). */
   keep?: number;
@@ -31,6 +30,10 @@ export interface FeedOptions {
 }
 
 const PAGE = 500;
+/** Numbers before the start that are waited for, and the widest jump taken for writers in flight. */
+const LOOKBACK = 500;
+const MAX_GAP = 1_000;
+const MAX_GAPS = 5_000;
 
 export class EventFeed {
   private timer: NodeJS.Timeout | undefined;
@@ -58,40 +61,52 @@ export class EventFeed {
    * with the cursor to resume from: every event at or below it has been delivered (or given up).
    */
   async *follow(from: number, filter: EventFilter, signal: AbortSignal): AsyncGenerator<{ event: ChangeEvent; cursor: number } | { idle: true; cursor: number }> {
-    let cursor = from;
+    const pollMs = this.o.pollMs ?? 100;
+    // How long a missing number is waited for, counted in polls (not read from a clock).
+    const patience = Math.max(1, Math.ceil((this.o.gapMs ?? 5_000) / pollMs));
+    /** Missing numbers below `high`, and the polls each is still waited for. */
+    const gaps = new Map<number, number>();
+    let high = from;
+    // Numbers at or below `from` that are not there yet may still commit (a PostgreSQL writer takes
+    // its number before it commits): the last LOOKBACK of them are waited for like any gap.
+    if (from > 0) {
+      const window = await this.o.store.peek((tx) => tx.listEvents(Math.max(0, from - LOOKBACK), LOOKBACK));
+      const present = new Set(window.filter((e) => e.seq <= from).map((e) => e.seq));
+      const lowest = Math.min(...present, from);
+      for (let s = lowest + 1; s <= from; s++) if (!present.has(s)) gaps.set(s, patience);
+    }
+    const cursorNow = () => (gaps.size ? Math.min(...gaps.keys()) - 1 : high);
     /** The cursor last reported: never moves back. */
     let sent = from;
-    /** Delivered numbers above the cursor. */
-    const seen = new Set<number>();
-    /** Skipped numbers above the cursor, and when they were first missed. */
-    const gaps = new Map<number, number>();
-    const gapMs = this.o.gapMs ?? 5_000;
     while (!signal.aborted) {
-      const rows = await this.o.store.peek((tx) => tx.listEvents(cursor, PAGE));
-      const now = this.o.clock.now();
-      let expect = cursor + 1;
-      const fresh: ChangeEvent[] = [];
-      for (const e of rows) {
-        for (let s = expect; s < e.seq; s++) if (!seen.has(s) && !gaps.has(s)) gaps.set(s, now);
-        expect = e.seq + 1;
-        if (seen.has(e.seq)) continue;
-        seen.add(e.seq);
-        gaps.delete(e.seq);
-        fresh.push(e);
+      const fresh = await this.o.store.peek((tx) => tx.listEvents(high, PAGE));
+      const late = gaps.size ? await this.o.store.peek((tx) => tx.eventsIn([...gaps.keys()])) : [];
+      const out: ChangeEvent[] = [];
+      for (const e of late) {
+        if (gaps.delete(e.seq)) out.push(e);
       }
-      for (const [s, since] of gaps) if (now - since >= gapMs) gaps.delete(s);
-      // The cursor moves over everything delivered or given up, and stops at the first open gap.
-      while (cursor + 1 < expect && !gaps.has(cursor + 1)) seen.delete(++cursor);
-      // A client that got this event and resumes from its cursor must not miss the rest of the page.
-      for (const event of fresh) {
+      for (const e of fresh) {
+        // A jump beyond MAX_GAP is numbers pruned or never used (a replay from far back), not writers in flight.
+        if (e.seq - high - 1 <= MAX_GAP) for (let s = high + 1; s < e.seq; s++) gaps.set(s, patience);
+        high = e.seq;
+        out.push(e);
+      }
+      for (const [s, left] of gaps) {
+        if (left <= 1) gaps.delete(s);
+        else gaps.set(s, left - 1);
+      }
+      while (gaps.size > MAX_GAPS) gaps.delete(Math.min(...gaps.keys()));
+      // A client that got an event and resumes from its cursor must not miss the rest of the page.
+      const cursor = cursorNow();
+      for (const event of out) {
         sent = Math.max(sent, Math.min(cursor, event.seq));
         if (passes(event, filter)) yield { event, cursor: sent };
       }
-      if (rows.length === PAGE) continue;
-      sent = cursor;
-      yield { idle: true, cursor };
+      sent = Math.max(sent, cursor);
+      if (fresh.length === PAGE) continue;
+      yield { idle: true, cursor: sent };
       try {
-        await sleep(this.o.pollMs ?? 100, undefined, { signal, ref: false });
+        await sleep(pollMs, undefined, { signal, ref: false });
       } catch {
         return;
       }

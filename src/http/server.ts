@@ -257,7 +257,17 @@ function writeStream(reply: FastifyReply, res: WireResponse, open: Set<AbortCont
     try {
       for await (const chunk of res.stream!(stop.signal)) {
         if (stop.signal.aborted) break;
-        if (!raw.write(chunk)) await new Promise((resolve) => raw.once('drain', resolve).once('close', resolve));
+        if (!raw.write(chunk)) {
+          // A slow reader: wait for the buffer to drain, or for the client to go.
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              raw.off('drain', done);
+              raw.off('close', done);
+              resolve();
+            };
+            raw.on('drain', done).on('close', done);
+          });
+        }
       }
     } catch (err) {
       reply.log.warn({ err }, 'event stream ended by an error');

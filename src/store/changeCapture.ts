@@ -36,14 +36,14 @@ export const CAPTURED: readonly Captured[] = [
   { table: 'vpcs', kind: 'vpc', ...scoped, fields: { name: 'name', cidr: 'cidr' }, since: '0012' },
   { table: 'subnets', kind: 'subnet', ...scoped, fields: { vpcId: 'vpc_id', name: 'name', cidr: 'cidr', zone: 'zone' }, since: '0012' },
   { table: 'security_groups', kind: 'securityGroup', ...scoped, fields: { vpcId: 'vpc_id', name: 'name', policyVersion: 'policy_version' }, since: '0012' },
-  { table: 'instances', kind: 'instance', ...scoped, fields: { state: 'state', name: 'name', vpcId: 'vpc_id', subnetId: 'subnet_id', zone: 'zone' }, since: '0012' },
+  { table: 'instances', kind: 'instance', ...scoped, fields: { state: 'state', name: 'name', vpcId: 'vpc_id', subnetId: 'subnet_id', zone: 'zone', instanceType: 'instance_type', securityGroupIds: 'json:security_group_ids' }, since: '0012' },
   {
     table: 'enis',
     kind: 'eni',
     ...scoped,
     fields: {
       state: 'state', instanceId: 'instance_id', targetInstanceId: 'target_instance_id', deviceIndex: 'device_index',
-      primary: 'is_primary', vpcId: 'vpc_id', subnetId: 'subnet_id', name: 'name', mac: 'mac',
+      primary: 'is_primary', vpcId: 'vpc_id', subnetId: 'subnet_id', name: 'name', mac: 'mac', securityGroupIds: 'json:security_group_ids',
     },
     since: '0012',
   },

@@ -9,13 +9,16 @@ export function Calls({ state }: { state: State }) {
   const [dialect, setDialect] = useState('');
   const [action, setAction] = useState('');
   const [result, setResult] = useState('');
+  // The console's own reads are audited too; they are hidden unless asked for.
+  const [mine, setMine] = useState(false);
   const dialects = [...new Set(state.calls.map((c) => c.dialect))].sort();
   const shown = state.calls.filter(
     (c) =>
       (!account || c.accountId === account) &&
       (!dialect || c.dialect === dialect) &&
       (!action || c.action.toLowerCase().includes(action.toLowerCase())) &&
-      (!result || (result === 'ok') === OK.has(c.resultCode)),
+      (!result || (result === 'ok') === OK.has(c.resultCode)) &&
+      (mine || c.dialect !== 'admin' || dialect === 'admin'),
   );
   return (
     <section aria-labelledby="calls-title">
@@ -43,6 +46,9 @@ export function Calls({ state }: { state: State }) {
         </label>
         <label>
           Action <input value={action} onInput={(e) => setAction((e.target as HTMLInputElement).value)} />
+        </label>
+        <label>
+          <input type="checkbox" checked={mine} onChange={(e) => setMine((e.target as HTMLInputElement).checked)} /> Control-plane calls
         </label>
         <label>
           Result{' '}

@@ -25,7 +25,6 @@ import {
 } from '../rules.ts';
 import type { EniQuery, Repo } from '../ports/repo.ts';
 import { accept } from './accept.ts';
-import { described } from './tasks.ts';
 import { settle, withEni, type Transition, type Transitions } from '../transitions/kit.ts';
 import { newId, policyOf } from '../naming.ts';
 import { mustGetSecurityGroup, requireSecurityGroups } from './securityGroups.ts';
@@ -538,9 +537,7 @@ export async function eniLimits(core: CoreContext, scope: Scope, id: string, kin
 
 /** The ENIs matching the query; one statement, so no transaction is needed around it. */
 export async function listEnis(core: CoreContext, scope: Scope, query: EniQuery = {}): Promise<Eni[]> {
-  const enis = await core.store.peek((tx) => tx.listEnis(scope, query));
-  await described(core, { resourceIds: enis.map((e) => e.id) });
-  return enis;
+  return core.store.peek((tx) => tx.listEnis(scope, query));
 }
 
 /** One page of the ENIs matching the query, and how many match in all, from one consistent read. */
@@ -549,9 +546,6 @@ export async function pageEnis(core: CoreContext, scope: Scope, query: EniQuery,
     const total = await tx.countEnis(scope, query);
     const enis = total > page.offset && page.limit > 0 ? await tx.listEnis(scope, { ...query, page }) : [];
     return { total, enis };
-  }).then(async (answer) => {
-    await described(core, { resourceIds: answer.enis.map((e) => e.id) });
-    return answer;
   });
 }
 

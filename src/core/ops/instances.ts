@@ -8,7 +8,6 @@ import type { Repo } from '../ports/repo.ts';
 import { allocateAddresses } from '../addresses.ts';
 import { requireIdle, requireInstanceState, requireSubnetInVpc, requireTags, requireText } from '../rules.ts';
 import { accept } from './accept.ts';
-import { described } from './tasks.ts';
 import { setInstances, settle, withEni, type Transition, type Transitions } from '../transitions/kit.ts';
 import { uniqueMac } from './enis.ts';
 import { newId, policyOf } from '../naming.ts';
@@ -235,9 +234,6 @@ export async function listInstances(core: CoreContext, scope: Scope, ids?: strin
       const primary = enis.find((e) => e.primary);
       out.push({ ...i, primaryIps: primary ? primary.ips.filter((p) => p.primary).map((p) => p.address) : [] });
     }
-    return out;
-  }).then(async (out) => {
-    await described(core, { resourceIds: out.map((i) => i.id) });
     return out;
   });
 }

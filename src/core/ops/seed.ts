@@ -107,16 +107,14 @@ function hashText(text: string, length: number): string {
   return Array.from(bytes.subarray(0, length), (b) => alphabet[b % alphabet.length]).join('');
 }
 
-/** An IdSource that hands out the given ids first, each for the prefix it has. */
-function presetting(base: IdSource, ids: string[]): IdSource {
-  const queue = [...ids];
-  return {
-    ...base,
-    id(prefix, length) {
-      const i = queue.findIndex((id) => id.startsWith(`${prefix}-`));
-      return i >= 0 ? queue.splice(i, 1)[0]! : base.id(prefix, length);
-    },
-  };
+/**
+ * An IdSource that answers `id` with the given id for its prefix, every time it is asked: a store
+ * that retries the write (a deadlock, a conflict) asks again and must get the same id. The seeded
+ * operation draws one id of that prefix (its resource's); other prefixes come from `base`.
+ */
+function presetting(base: IdSource, id: string): IdSource {
+  const prefix = id.slice(0, id.lastIndexOf('-'));
+  return { ...base, id: (p, length) => (p === prefix ? id : base.id(p, length)) };
 }
 
 export interface SeedDeps extends CoreContext {
@@ -132,6 +130,26 @@ export interface SeedReport {
 
 type Table = 'vpcs' | 'subnets' | 'security_groups' | 'instances' | 'enis';
 
+/** How many of the plan's accounts, keys and resources are not in the store yet (0: nothing to do). */
+export async function pendingSeedItems(deps: Pick<CoreContext, 'store'>, plan: SeedPlan): Promise<number> {
+  return deps.store.read(async (tx) => {
+    let n = 0;
+    for (const a of plan.accounts) {
+      if (!(await tx.getAccount(a.id))) n++;
+      for (const k of a.keys) if (!(await tx.getKey(k.secretId))) n++;
+      const items: Array<[Table, { id: string }]> = [
+        ...a.vpcs.map((v) => ['vpcs', v] as [Table, { id: string }]),
+        ...a.vpcs.flatMap((v) => v.subnets.map((s) => ['subnets', s] as [Table, { id: string }])),
+        ...a.securityGroups.map((g) => ['security_groups', g] as [Table, { id: string }]),
+        ...a.instances.map((i) => ['instances', i] as [Table, { id: string }]),
+        ...a.enis.map((e) => ['enis', e] as [Table, { id: string }]),
+      ];
+      for (const [table, item] of items) if (!(await tx.ownerOf(table, item.id))) n++;
+    }
+    return n;
+  });
+}
+
 export async function applySeed(deps: SeedDeps, plan: SeedPlan): Promise<SeedReport> {
   const report: SeedReport = { created: [], existing: [] };
   // Seeded tasks are due at once, whatever the transition modes say: the world is ready at start.
@@ -146,12 +164,18 @@ export async function applySeed(deps: SeedDeps, plan: SeedPlan): Promise<SeedRep
       report.existing.push(item.id);
       return undefined;
     }
-    const ctx = { ...base, ids: presetting(deps.ids, [item.id]) };
+    const ctx = { ...base, ids: presetting(deps.ids, item.id) };
     try {
       const taskId = await op(ctx);
       report.created.push(item.id);
       return taskId;
     } catch (e) {
+      // Another node applying the same seed made it first: it is there, as declared.
+      const now = await deps.store.peek((tx) => tx.ownerOf(table, item.id));
+      if (now && now.accountId === scope.accountId && now.region === scope.region) {
+        report.existing.push(item.id);
+        return undefined;
+      }
       throw located(item.at, e);
     }
   };

@@ -10,7 +10,7 @@ export async function getTask(core: CoreContext, scope: Scope, ref: { id: string
   const task = await core.store.read((tx) => ('id' in ref ? tx.getTask(ref.id) : tx.getTaskBySeq(ref.seq)));
   const id = 'id' in ref ? ref.id : String(ref.seq);
   if (!task || task.accountId !== scope.accountId || task.region !== scope.region) fail('NotFound', { resource: 'task', id });
-  await described(core, { taskId: task.id });
+  await described(core, scope, { taskId: task.id });
   return task;
 }
 
@@ -18,8 +18,13 @@ export async function getTask(core: CoreContext, scope: Scope, ref: { id: string
  * A describe of these resources (or of this task), for tasks in `polls` mode: each such task counts
  * it, and one that has had its count ends. Costs nothing while no operation is in that mode.
  */
-export async function described(core: CoreContext, q: { resourceIds?: readonly string[]; taskId?: string }): Promise<void> {
+export async function described(core: CoreContext, scope: Scope, q: { resourceIds?: readonly string[]; taskId?: string }): Promise<void> {
   if (!core.timing.polling?.()) return;
-  const released = await core.store.write((tx) => tx.countPolls(q, core.clock.now()));
+  const released = await core.store.write((tx) => tx.countPolls(scope.accountId, q, core.clock.now()));
   if (released) core.notify();
+}
+
+/** A describe answered with these resources (what the caller sees, after filters and paging). */
+export function describedResources(core: CoreContext, scope: Scope, ids: readonly string[]): Promise<void> {
+  return ids.length ? described(core, scope, { resourceIds: ids }) : Promise.resolve();
 }

@@ -211,10 +211,18 @@ export interface TransitionRepo {
   setTransitionMode(setting: TransitionSetting, at: number): Promise<void>;
   listTransitionModes(): Promise<TransitionSetting[]>;
   /**
-   * Counts one describe against the `polls` tasks that are running and name one of `resourceIds`
+   * Counts one describe against the account's running `polls` tasks that name one of `resourceIds`
    * (or are `taskId`); those that have had their count become due at `now`. Answers how many did.
    */
-  countPolls(q: { resourceIds?: readonly string[]; taskId?: string }, now: number): Promise<number>;
+  countPolls(accountId: string, q: { resourceIds?: readonly string[]; taskId?: string }, now: number): Promise<number>;
+  /**
+   * Tasks still counting describes whose operation is no longer in `polls` mode (the mode changed
+   * while they were accepted elsewhere, or a snapshot brought them back): held ones of `manual`
+   * operations stay held, the others become due at `now`. Answers how many were found.
+   */
+  settleStrayPolls(pollsKinds: readonly string[], manualKinds: readonly string[], now: number): Promise<number>;
+  /** How many such tasks there are (a read, so that finding none costs no write). */
+  countStrayPolls(pollsKinds: readonly string[]): Promise<number>;
   /** Every task of a status, all accounts, in acceptance order (the control plane's view). */
   listTasks(status?: Task['status'], q?: { limit?: number; resourceId?: string }): Promise<Task[]>;
   /**
@@ -268,6 +276,8 @@ export interface EventRepo {
   listEvents(afterSeq: number, limit: number): Promise<ChangeEvent[]>;
   /** The highest sequence number so far (0 when there is none). */
   lastEventSeq(): Promise<number>;
+  /** The events with these numbers that exist (late commits the follower waits for). */
+  eventsIn(seqs: readonly number[]): Promise<ChangeEvent[]>;
   /** The newest `limit` events of one resource, oldest first. */
   eventsOf(id: string, limit: number): Promise<ChangeEvent[]>;
   /** Keeps the newest `keep` events; answers how many went. */

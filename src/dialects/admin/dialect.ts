@@ -71,6 +71,24 @@ type Route = {
 
 const json = (status: number, body: unknown): WireResponse => ({ status, headers: {}, body });
 
+/** A name or id from the path, decoded; one that does not decode, or holds a NUL, is the client's error. */
+function pathPart(raw: string): string {
+  let v: string;
+  try {
+    v = decodeURIComponent(raw);
+  } catch {
+    throw bad(`"${raw}" in the path is not valid percent-encoding.`);
+  }
+  if (v.includes('\u0000') || v.length > 200) throw bad('A name or id in the path is at most 200 characters, without NUL.');
+  return v;
+}
+
+/** A query filter: at most 200 characters, no NUL (PostgreSQL text cannot hold one). */
+function filterValue(name: string, v: string): string {
+  if (v.includes('\u0000') || v.length > 200) throw bad(`${name}: at most 200 characters, without NUL.`);
+  return v;
+}
+
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const r = schema.safeParse(value);
   if (!r.success) {
@@ -122,7 +140,7 @@ const ROUTES: Route[] = [
   {
     method: 'DELETE', pattern: /^faults\/([^/]+)$/, action: 'removeFault', mutating: true,
     async run(o, m) {
-      await o.control.removeFault(decodeURIComponent(m[1]!));
+      await o.control.removeFault(pathPart(m[1]!));
       return json(200, { removed: 1 });
     },
   },
@@ -155,16 +173,16 @@ const ROUTES: Route[] = [
   {
     method: 'POST', pattern: /^tasks\/([^/]+)\/complete$/, action: 'completeTask', mutating: true,
     async run(o, m) {
-      await o.control.releaseTask(decodeURIComponent(m[1]!));
-      return json(200, { completing: decodeURIComponent(m[1]!) });
+      await o.control.releaseTask(pathPart(m[1]!));
+      return json(200, { completing: pathPart(m[1]!) });
     },
   },
   {
     method: 'POST', pattern: /^tasks\/([^/]+)\/fail$/, action: 'failTask', mutating: true,
     async run(o, m, body) {
       const b = parse(failBody, body());
-      await o.control.releaseTask(decodeURIComponent(m[1]!), { code: b.code, message: b.message ?? `Failed from the control plane: ${b.code}.` });
-      return json(200, { failing: decodeURIComponent(m[1]!) });
+      await o.control.releaseTask(pathPart(m[1]!), { code: b.code, message: b.message ?? `Failed from the control plane: ${b.code}.` });
+      return json(200, { failing: pathPart(m[1]!) });
     },
   },
   {
@@ -175,7 +193,7 @@ const ROUTES: Route[] = [
       if (stats !== null && stats !== '1' && stats !== '0') throw bad(`stats: "${stats}" is not 1 or 0.`);
       const kinds = query.get('kind')?.split(',').map((k) => k.trim());
       for (const k of kinds ?? []) if (!(EVENT_KINDS as readonly string[]).includes(k)) throw bad(`kind: "${k}" is not one of ${EVENT_KINDS.join(', ')}.`);
-      const accountId = query.get('accountId') ?? undefined;
+      const accountId = query.get('accountId') === null ? undefined : filterValue('accountId', query.get('accountId')!);
       // A reconnecting EventSource says where it was; `since` asks for the events after a number
       // (0: all the store still keeps); by default the stream starts with what happens next.
       const resume = headers['last-event-id'] ?? query.get('since') ?? undefined;
@@ -214,7 +232,7 @@ const ROUTES: Route[] = [
       for (const k of query.keys()) if (!known.includes(k)) throw bad(`${k}: unknown parameter (${known.join(', ')} are known).`);
       const limit = query.get('limit') ?? '200';
       if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000) throw bad(`limit: "${limit}" is not a number from 1 to 1000.`);
-      const q = Object.fromEntries(known.filter((k) => k !== 'limit' && query.get(k) !== null).map((k) => [k, query.get(k)!]));
+      const q = Object.fromEntries(known.filter((k) => k !== 'limit' && query.get(k) !== null).map((k) => [k, filterValue(k, query.get(k)!)]));
       const calls = await o.control.listCalls({ ...q, limit: Number(limit) });
       return json(200, { calls: calls.map((c) => ({ ...c, at: new Date(c.at).toISOString() })) });
     },
@@ -222,7 +240,7 @@ const ROUTES: Route[] = [
   {
     method: 'GET', pattern: /^history\/([^/]+)$/, action: 'history', mutating: false,
     async run(o, m) {
-      const h = await o.control.historyOf(decodeURIComponent(m[1]!));
+      const h = await o.control.historyOf(pathPart(m[1]!));
       return json(200, {
         calls: h.calls.map((c) => ({ ...c, at: new Date(c.at).toISOString() })),
         tasks: h.tasks.map(taskView),
@@ -245,15 +263,15 @@ const ROUTES: Route[] = [
   {
     method: 'POST', pattern: /^snapshots\/([^/]+)\/restore$/, action: 'restoreSnapshot', mutating: true,
     async run(o, m) {
-      await o.control.restoreSnapshot(decodeURIComponent(m[1]!));
-      return json(200, { restored: decodeURIComponent(m[1]!) });
+      await o.control.restoreSnapshot(pathPart(m[1]!));
+      return json(200, { restored: pathPart(m[1]!) });
     },
   },
   {
     method: 'DELETE', pattern: /^snapshots\/([^/]+)$/, action: 'deleteSnapshot', mutating: true,
     async run(o, m) {
-      await o.control.deleteSnapshot(decodeURIComponent(m[1]!));
-      return json(200, { deleted: decodeURIComponent(m[1]!) });
+      await o.control.deleteSnapshot(pathPart(m[1]!));
+      return json(200, { deleted: pathPart(m[1]!) });
     },
   },
 ];

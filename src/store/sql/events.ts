@@ -11,6 +11,15 @@ export class EventSql extends SqlBase implements EventRepo {
     return rows.map(eventFromRow);
   }
 
+  async eventsIn(seqs: readonly number[]): Promise<ChangeEvent[]> {
+    const out: ChangeEvent[] = [];
+    for (let i = 0; i < seqs.length; i += 500) {
+      const rows = await this.db.selectFrom('events').selectAll().where('seq', 'in', seqs.slice(i, i + 500)).orderBy('seq').execute();
+      out.push(...rows.map(eventFromRow));
+    }
+    return out;
+  }
+
   async eventsOf(id: string, limit: number): Promise<ChangeEvent[]> {
     const rows = await this.db.selectFrom('events').selectAll().where('resource_id', '=', id).orderBy('seq', 'desc').limit(limit).execute();
     return rows.map(eventFromRow).reverse();

@@ -32,17 +32,55 @@ export class TransitionSql extends SqlBase implements TransitionRepo {
     return rows.map((r) => ({ operation: r.operation, mode: r.mode as TransitionMode, ...(r.mode === 'polls' && { polls: Number(r.polls) }) }));
   }
 
-  async countPolls(q: { resourceIds?: readonly string[]; taskId?: string }, now: number): Promise<number> {
-    const ids = [...new Set(q.resourceIds ?? [])];
-    if (!ids.length && q.taskId === undefined) return 0;
-    const named = this.db
-      .selectFrom('task_resources')
-      .select('task_seq')
-      .where('resource_id', 'in', ids.length ? ids : ['']);
-    const which = (eb: any) => (q.taskId === undefined ? eb('seq', 'in', named) : ids.length ? eb.or([eb('seq', 'in', named), eb('id', '=', q.taskId)]) : eb('id', '=', q.taskId));
-    await this.db.updateTable('tasks').set((eb) => ({ polls_left: eb('polls_left', '-', 1) })).where('status', '=', 'RUNNING').where('polls_left', '>', 0).where(which).execute();
-    const r = await this.db.updateTable('tasks').set({ due_at: now, polls_left: null }).where('status', '=', 'RUNNING').where('polls_left', '=', 0).where(which).executeTakeFirst();
-    return Number(r.numUpdatedRows);
+  async countPolls(accountId: string, q: { resourceIds?: readonly string[]; taskId?: string }, now: number): Promise<number> {
+    // The account's counting tasks are few: read them and match the ids here, however many a describe names.
+    const counting = await this.db
+      .selectFrom('tasks')
+      .select(['id', 'resource_ids', 'polls_left'])
+      .where('status', '=', 'RUNNING')
+      .where('polls_left', 'is not', null)
+      .where('account_id', '=', accountId)
+      .execute();
+    if (!counting.length) return 0;
+    const named = new Set(q.resourceIds ?? []);
+    let released = 0;
+    for (const t of counting) {
+      if (t.id !== q.taskId && !(JSON.parse(t.resource_ids) as string[]).some((id) => named.has(id))) continue;
+      const left = Number(t.polls_left) - 1;
+      await this.db
+        .updateTable('tasks')
+        .set(left > 0 ? { polls_left: left } : { polls_left: null, due_at: now })
+        .where('id', '=', t.id)
+        .where('status', '=', 'RUNNING')
+        .where('polls_left', '=', Number(t.polls_left))
+        .execute();
+      if (left <= 0) released++;
+    }
+    return released;
+  }
+
+  async countStrayPolls(pollsKinds: readonly string[]): Promise<number> {
+    let q = this.db.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'RUNNING').where('polls_left', 'is not', null);
+    if (pollsKinds.length) q = q.where('kind', 'not in', [...pollsKinds]);
+    return Number((await q.executeTakeFirst())?.n ?? 0);
+  }
+
+  async settleStrayPolls(pollsKinds: readonly string[], manualKinds: readonly string[], now: number): Promise<number> {
+    let q = this.db.selectFrom('tasks').select('id').where('status', '=', 'RUNNING').where('polls_left', 'is not', null);
+    if (pollsKinds.length) q = q.where('kind', 'not in', [...pollsKinds]);
+    const stray = (await q.execute()).map((r) => r.id);
+    if (!stray.length) return 0;
+    const held = new Set(manualKinds);
+    for (const id of stray) {
+      const task = await this.db.selectFrom('tasks').select('kind').where('id', '=', id).executeTakeFirst();
+      await this.db
+        .updateTable('tasks')
+        .set(task && held.has(task.kind) ? { polls_left: null } : { polls_left: null, due_at: now })
+        .where('id', '=', id)
+        .where('status', '=', 'RUNNING')
+        .execute();
+    }
+    return stray.length;
   }
 
   async listTasks(status?: Task['status'], o: { limit?: number; resourceId?: string } = {}): Promise<Task[]> {

@@ -66,6 +66,13 @@ for (const kind of STORE_KINDS) {
         ['POST', 'import', { format: 'eniplane-world', version: '0001_initial', tables: {} }, 400, /version/],
         ['POST', 'import', { format: 'nope', version: 'x', tables: {} }, 400, /format/],
         ['POST', 'reset', undefined, 400, /JSON/, '{not json'],
+        ['GET', 'history/%zz', undefined, 400, /percent-encoding/],
+        ['DELETE', 'faults/%E0%A4%A', undefined, 400, /percent-encoding/],
+        ['GET', 'history/a%00b', undefined, 400, /NUL/],
+        ['GET', 'audit?action=%00', undefined, 400, /action/],
+        ['GET', 'audit?limit=0', undefined, 400, /limit/],
+        ['GET', 'audit?colour=red', undefined, 400, /colour/],
+        ['GET', 'tasks?limit=5000', undefined, 400, /limit/],
       ];
       for (const [method, path, body, status, message, raw] of cases) {
         const a = await ctl.call(method, path, body, raw ? { raw } : {});

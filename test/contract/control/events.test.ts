@@ -149,8 +149,13 @@ for (const kind of STORE_KINDS) {
         assert.equal((await ctl.call('PUT', 'transitions', { operation: 'eni.detach', mode: 'polls', polls: 50 })).status, 200);
         const detach = (await s.vpc.DetachNetworkInterface({ NetworkInterfaceId: eni, InstanceId: net.ins })).RequestId!;
         assert.equal((await s.vpc.DescribeVpcTaskResult({ TaskId: detach })).Status, 'RUNNING');
+        assert.equal((await ctl.call('POST', 'snapshots', { name: 'counting' })).status, 201);
         assert.equal((await ctl.call('PUT', 'transitions', { operation: 'eni.detach', mode: 'auto' })).status, 200);
         assert.equal((await waitTask(s.vpc, detach)).Status, 'SUCCESS');
+        // Brought back by a snapshot while its operation is no longer in polls mode: it ends all the same.
+        assert.equal((await ctl.call('POST', 'snapshots/counting/restore')).status, 200);
+        assert.equal((await waitTask(s.vpc, detach)).Status, 'SUCCESS');
+        assert.equal((await getEni(s.vpc, eni))!.Attachment ?? null, null);
       } finally {
         await ctl.call('PUT', 'transitions', { operation: 'eni.attach', mode: 'auto' });
         await ctl.call('PUT', 'transitions', { operation: 'eni.detach', mode: 'auto' });

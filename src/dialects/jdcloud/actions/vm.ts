@@ -95,6 +95,7 @@ export const vmOps = {
     query: jd.none(),
     async run(ctx, { id }) {
       const instance = await mustInstance(ctx, id);
+      await ctx.core.described(ctx.scope, [instance.id]);
       const enis = await ctx.core.listEnis(ctx.scope, { instanceId: id });
       const eips = await ctx.core.listEips(ctx.scope);
       return { instance: instanceShape(instance, enis, eips, await groupNames(ctx)) };
@@ -109,8 +110,10 @@ export const vmOps = {
     async run(ctx, { query }) {
       const { all, enis, eips } = await filteredInstances(ctx, filterMap(query, INSTANCE_FILTERS));
       const names = await groupNames(ctx);
+      const shown = jdPage(all, query);
+      await ctx.core.described(ctx.scope, shown.map((i) => i.id));
       return {
-        instances: jdPage(all, query).map((i) => instanceShape(i, enis.filter((e) => e.instanceId === i.id), eips, names)),
+        instances: shown.map((i) => instanceShape(i, enis.filter((e) => e.instanceId === i.id), eips, names)),
         totalCount: all.length,
       };
     },

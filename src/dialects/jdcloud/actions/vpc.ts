@@ -192,7 +192,9 @@ export const vpcOps = {
       if (f.has('networkInterfaceNames')) enis = enis.filter((e) => f.get('networkInterfaceNames')!.includes(e.name));
       if (f.has('role')) enis = enis.filter((e) => f.get('role')!.includes(e.primary ? 'Primary' : 'Secondary'));
       if (f.has('azs')) enis = [];
-      return { networkInterfaces: await eniView(ctx, jdPage(enis, query)), totalCount: enis.length };
+      const shown = jdPage(enis, query);
+      await ctx.core.described(ctx.scope, shown.map((e) => e.id));
+      return { networkInterfaces: await eniView(ctx, shown), totalCount: enis.length };
     },
   }),
   describeNetworkInterface: jdAction({
@@ -202,7 +204,9 @@ export const vpcOps = {
     body: jd.none(),
     query: jd.none(),
     async run(ctx, { id }) {
-      const [view] = await eniView(ctx, [await mustEni(ctx, id)]);
+      const eni = await mustEni(ctx, id);
+      await ctx.core.described(ctx.scope, [eni.id]);
+      const [view] = await eniView(ctx, [eni]);
       return { networkInterface: view };
     },
   }),

@@ -53,9 +53,11 @@ export const cvm2Actions = {
       if (p.status !== undefined) all = all.filter((i) => STATUS[i.state] === p.status);
       if (p.projectId !== undefined && p.projectId !== 0) all = [];
       if (p.zoneId !== undefined) all = all.filter((i) => zoneIdOf(ctx.core.catalog, i.zone) === p.zoneId);
+      const shown = pageOf(all, p.offset, p.limit);
+      await ctx.core.described(ctx.scope, shown.map((i) => i.id));
       return {
         totalCount: all.length,
-        instanceSet: pageOf(all, p.offset, p.limit).map((i) =>
+        instanceSet: shown.map((i) =>
           instance2Shape(ctx.core.catalog, i, findInstanceType(ctx.core.catalog, 'tencent', i.instanceType)),
         ),
       };

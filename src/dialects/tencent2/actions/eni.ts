@@ -77,8 +77,10 @@ export const eni2Actions = {
       const names = new Map(vpcs.map((v) => [v.id, v.name]));
       const groups = new Map((await ctx.core.listSecurityGroups(ctx.scope)).map((g) => [g.id, g]));
       // The list is data.data with data.totalNum beside it (spec §3.8).
+      const shown = pageOf(enis, p.offset, p.limit);
+      await ctx.core.described(ctx.scope, shown.map((e) => e.id));
       return {
-        data: { totalNum: enis.length, data: pageOf(enis, p.offset, p.limit).map((e) => eni2Shape(ctx.core.catalog, e, names.get(e.vpcId) ?? '', groups)) },
+        data: { totalNum: enis.length, data: shown.map((e) => eni2Shape(ctx.core.catalog, e, names.get(e.vpcId) ?? '', groups)) },
       };
     },
   }),

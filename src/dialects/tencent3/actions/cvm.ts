@@ -97,9 +97,11 @@ export const cvmActions = {
         if (f.Values.length > 5) throw new TcError('InvalidFilterValue.LimitExceeded', `The filter \`${f.Name}\` has more than 5 values.`);
       }
       const all = filterInstances(await core.listInstances(scope, p.InstanceIds?.length ? p.InstanceIds : undefined), p.Filters ?? []);
+      const shown = page(all, offset, limit);
+      await core.described(scope, shown.map((i) => i.id));
       return {
         TotalCount: all.length,
-        InstanceSet: page(all, offset, limit).map((i) => instanceShape(i, findInstanceType(core.catalog, scope.provider, i.instanceType))),
+        InstanceSet: shown.map((i) => instanceShape(i, findInstanceType(core.catalog, scope.provider, i.instanceType))),
       };
     },
   }),

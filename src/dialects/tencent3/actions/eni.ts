@@ -110,20 +110,21 @@ export const eniActions = {
       if (p.NetworkInterfaceIds?.length && p.Filters?.length) {
         throw new TcError('InvalidParameter.Coexist', 'NetworkInterfaceIds and Filters cannot be given together.');
       }
-      const shape = (enis: Eni[]) => enis.map((e) => eniShape(e, account.ownerUin));
+      // What the caller sees is what `polls` tasks count as described.
+      const shape = async (enis: Eni[]) => (await core.described(scope, enis.map((e) => e.id)), enis.map((e) => eniShape(e, account.ownerUin)));
       if (p.NetworkInterfaceIds?.length) {
         // Unknown but well-formed ids give an empty set (unconfirmed; Terraform treats both alike).
         const enis = await core.listEnis(scope, { ids: p.NetworkInterfaceIds });
-        return { TotalCount: enis.length, NetworkInterfaceSet: shape(page(enis, offset, limit)) };
+        return { TotalCount: enis.length, NetworkInterfaceSet: await shape(page(enis, offset, limit)) };
       }
       const { where, rest } = eniStoreConditions(p.Filters ?? []);
       if (!rest.length) {
         // Every filter is an indexed equality: the store counts and cuts the page itself.
         const { total, enis } = await core.pageEnis(scope, { where }, { offset, limit });
-        return { TotalCount: total, NetworkInterfaceSet: shape(enis) };
+        return { TotalCount: total, NetworkInterfaceSet: await shape(enis) };
       }
       const enis = filterEnis(await core.listEnis(scope, { where }), rest);
-      return { TotalCount: enis.length, NetworkInterfaceSet: shape(page(enis, offset, limit)) };
+      return { TotalCount: enis.length, NetworkInterfaceSet: await shape(page(enis, offset, limit)) };
     },
   }),
   DeleteNetworkInterface: action({
