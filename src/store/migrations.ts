@@ -351,8 +351,6 @@ export function migrations(dialect: SqlDialect): Record<string, Migration> {
     '0013_call_events': {
       async up(db: Kysely<any>) {
         for (const statement of captureDdl(dialect, '0013')) await sql.raw(statement).execute(db);
-        // A resource's history (the console's detail panel).
-        await db.schema.createIndex('events_resource').on('events').columns(['resource_id', 'seq']).execute();
       },
     },
   };
