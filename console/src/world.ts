@@ -130,6 +130,7 @@ export class WorldStore {
   private again = false;
   /** Events that arrived while a reading was under way: applied again on top of it. */
   private sinceReading: StreamedEvent[] = [];
+  private wasLive = false;
   private stop: (() => void) | undefined;
 
   constructor(private readonly api: Api) {}
@@ -155,6 +156,9 @@ export class WorldStore {
         this.changed();
       },
       live: (up) => {
+        // Back after a drop: what happened meanwhile may be past what the stream still has.
+        if (up && this.wasLive) void this.refresh();
+        this.wasLive ||= up;
         this.state = { ...this.state, live: up };
         this.changed();
       },
@@ -190,7 +194,8 @@ export class WorldStore {
       for (const e of this.sinceReading) this.apply(e);
       this.changed();
     } catch {
-      // The next change asks again.
+      // The server did not answer: ask again shortly, so a quiet world does not stay stale.
+      this.again = true;
     } finally {
       this.refreshing = false;
       if (this.again) {

@@ -143,6 +143,7 @@ export function controlApi(ctx: Pick<CoreContext, 'store' | 'clock' | 'notify' |
     releaseTask: bind(ctx, releaseTask),
     /** The newest event's number: a follower that starts there sees only what happens next. */
     lastEventSeq: () => events.latest(),
+    now: () => ctx.clock.now(),
     followEvents: (from: number, filter: EventFilter, signal: AbortSignal) => events.follow(from, filter, signal),
   };
 }

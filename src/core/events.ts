@@ -62,23 +62,33 @@ export class EventFeed {
    */
   async *follow(from: number, filter: EventFilter, signal: AbortSignal): AsyncGenerator<{ event: ChangeEvent; cursor: number } | { idle: true; cursor: number }> {
     const pollMs = this.o.pollMs ?? 100;
-    // How long a missing number is waited for, counted in polls (not read from a clock).
+    // How long a missing number is waited for, in polls that slept first (not read from a clock):
+    // pages read back to back while catching up do not use it up.
     const patience = Math.max(1, Math.ceil((this.o.gapMs ?? 5_000) / pollMs));
     /** Missing numbers below `high`, and the polls each is still waited for. */
     const gaps = new Map<number, number>();
+    const addGap = (s: number) => {
+      if (gaps.size < MAX_GAPS) gaps.set(s, patience);
+    };
     let high = from;
-    // Numbers at or below `from` that are not there yet may still commit (a PostgreSQL writer takes
-    // its number before it commits): the last LOOKBACK of them are waited for like any gap.
+    // Numbers just below `from` that are not there may still commit (a PostgreSQL writer takes its
+    // number before it commits; pruning never reaches this close to the newest): they are waited for
+    // like any gap.
     if (from > 0) {
       const window = await this.o.store.peek((tx) => tx.listEvents(Math.max(0, from - LOOKBACK), LOOKBACK));
-      const present = new Set(window.filter((e) => e.seq <= from).map((e) => e.seq));
-      const lowest = Math.min(...present, from);
-      for (let s = lowest + 1; s <= from; s++) if (!present.has(s)) gaps.set(s, patience);
+      const present = new Set(window.map((e) => e.seq));
+      for (let s = Math.max(1, from - LOOKBACK + 1); s <= from; s++) if (!present.has(s)) addGap(s);
     }
-    const cursorNow = () => (gaps.size ? Math.min(...gaps.keys()) - 1 : high);
-    /** The cursor last reported: never moves back. */
-    let sent = from;
+    const cursorNow = () => {
+      let c = high;
+      for (const s of gaps.keys()) if (s - 1 < c) c = s - 1;
+      return c;
+    };
+    /** The cursor last reported: never moves back, never passes a number still waited for. */
+    let sent = cursorNow();
+    let slept = false;
     while (!signal.aborted) {
+      const waited = new Set(slept ? gaps.keys() : []);
       const fresh = await this.o.store.peek((tx) => tx.listEvents(high, PAGE));
       const late = gaps.size ? await this.o.store.peek((tx) => tx.eventsIn([...gaps.keys()])) : [];
       const out: ChangeEvent[] = [];
@@ -87,15 +97,17 @@ export class EventFeed {
       }
       for (const e of fresh) {
         // A jump beyond MAX_GAP is numbers pruned or never used (a replay from far back), not writers in flight.
-        if (e.seq - high - 1 <= MAX_GAP) for (let s = high + 1; s < e.seq; s++) gaps.set(s, patience);
+        if (e.seq - high - 1 <= MAX_GAP) for (let s = high + 1; s < e.seq; s++) addGap(s);
         high = e.seq;
         out.push(e);
       }
-      for (const [s, left] of gaps) {
+      // Only the numbers already looked for after a pause count down; new ones get their full wait.
+      for (const s of waited) {
+        const left = gaps.get(s);
+        if (left === undefined) continue;
         if (left <= 1) gaps.delete(s);
         else gaps.set(s, left - 1);
       }
-      while (gaps.size > MAX_GAPS) gaps.delete(Math.min(...gaps.keys()));
       // A client that got an event and resumes from its cursor must not miss the rest of the page.
       const cursor = cursorNow();
       for (const event of out) {
@@ -103,13 +115,15 @@ export class EventFeed {
         if (passes(event, filter)) yield { event, cursor: sent };
       }
       sent = Math.max(sent, cursor);
+      slept = false;
       if (fresh.length === PAGE) continue;
       yield { idle: true, cursor: sent };
       try {
-        await sleep(pollMs, undefined, { signal, ref: false });
+        await sleep(pollMs, undefined, { signal });
       } catch {
         return;
       }
+      slept = true;
     }
   }
 }

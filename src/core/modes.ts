@@ -36,11 +36,7 @@ export class ModeBook implements TaskTiming {
     this.modes = new Map(rows.map((r) => [r.operation, r]));
     // A task accepted in `polls` mode whose operation has left it (on another node, or brought back by
     // a snapshot) would wait for describes no one counts any more: it follows its operation's mode now.
-    const polls = rows.filter((r) => r.mode === 'polls').map((r) => r.operation);
-    if (await this.o.store.peek((tx) => tx.countStrayPolls(polls))) {
-      const manual = rows.filter((r) => r.mode === 'manual').map((r) => r.operation);
-      await this.o.store.write((tx) => tx.settleStrayPolls(polls, manual, this.o.clock.now()));
-    }
+    if (await this.o.store.peek((tx) => tx.countStrayPolls())) await this.o.store.write((tx) => tx.settleStrayPolls(this.o.clock.now()));
   }
 
   mode(kind: TaskKind): TransitionMode {

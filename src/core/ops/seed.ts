@@ -158,11 +158,16 @@ export async function applySeed(deps: SeedDeps, plan: SeedPlan): Promise<SeedRep
 
   /** Makes one resource with its declared id, unless it is there; refuses one another account has. */
   const make = async (table: Table, scope: Scope, item: Located & { id: string }, op: (core: CoreContext) => Promise<string | undefined>): Promise<string | undefined> => {
+    // What is there already is left as it is; a task it has under way (another node seeding the same
+    // file a moment earlier) is waited for like our own.
+    const existing = async () => {
+      report.existing.push(item.id);
+      return (await deps.store.peek((tx) => tx.runningTaskFor(item.id)))?.id;
+    };
     const owner = await deps.store.peek((tx) => tx.ownerOf(table, item.id));
     if (owner) {
       if (owner.accountId !== scope.accountId || owner.region !== scope.region) throw new SeedError(`${item.at}: ${item.id} already exists in another account or region`);
-      report.existing.push(item.id);
-      return undefined;
+      return existing();
     }
     const ctx = { ...base, ids: presetting(deps.ids, item.id) };
     try {
@@ -172,10 +177,7 @@ export async function applySeed(deps: SeedDeps, plan: SeedPlan): Promise<SeedRep
     } catch (e) {
       // Another node applying the same seed made it first: it is there, as declared.
       const now = await deps.store.peek((tx) => tx.ownerOf(table, item.id));
-      if (now && now.accountId === scope.accountId && now.region === scope.region) {
-        report.existing.push(item.id);
-        return undefined;
-      }
+      if (now && now.accountId === scope.accountId && now.region === scope.region) return existing();
       throw located(item.at, e);
     }
   };

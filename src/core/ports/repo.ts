@@ -217,12 +217,12 @@ export interface TransitionRepo {
   countPolls(accountId: string, q: { resourceIds?: readonly string[]; taskId?: string }, now: number): Promise<number>;
   /**
    * Tasks still counting describes whose operation is no longer in `polls` mode (the mode changed
-   * while they were accepted elsewhere, or a snapshot brought them back): held ones of `manual`
-   * operations stay held, the others become due at `now`. Answers how many were found.
+   * while they were accepted elsewhere, or a snapshot brought them back), by the modes in the store
+   * at that moment: held ones of `manual` operations stay held, the others become due at `now`.
    */
-  settleStrayPolls(pollsKinds: readonly string[], manualKinds: readonly string[], now: number): Promise<number>;
+  settleStrayPolls(now: number): Promise<number>;
   /** How many such tasks there are (a read, so that finding none costs no write). */
-  countStrayPolls(pollsKinds: readonly string[]): Promise<number>;
+  countStrayPolls(): Promise<number>;
   /** Every task of a status, all accounts, in acceptance order (the control plane's view). */
   listTasks(status?: Task['status'], q?: { limit?: number; resourceId?: string }): Promise<Task[]>;
   /**

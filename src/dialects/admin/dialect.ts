@@ -198,10 +198,15 @@ const ROUTES: Route[] = [
       // (0: all the store still keeps); by default the stream starts with what happens next.
       const resume = headers['last-event-id'] ?? query.get('since') ?? undefined;
       if (resume !== undefined && !/^\d{1,15}$/.test(resume)) throw bad(`since: "${resume}" is not an event number.`);
-      const from = resume !== undefined ? Number(resume) : await o.control.lastEventSeq();
+      const latest = await o.control.lastEventSeq();
+      // A cursor beyond the newest event is from another store (a restart on a new database): the
+      // client hears once that its picture is void, and follows from the newest.
+      const ahead = resume !== undefined && Number(resume) > latest;
+      const from = resume !== undefined && !ahead ? Number(resume) : latest;
       const filter = { ...(accountId !== undefined && { accountId }), ...(kinds && { kinds: new Set(kinds as EventKind[]) }) };
       const rates = stats === '1' ? o.rates : undefined;
-      return { status: 200, headers: {}, body: null, stream: (signal) => sse(o.control.followEvents(from, filter, signal), from, rates) };
+      const first = ahead ? [{ seq: latest, at: o.control.now(), accountId: null, region: null, kind: 'world' as const, id: '', change: 'reset' as const, before: null, after: null }] : [];
+      return { status: 200, headers: {}, body: null, stream: (signal) => sse(o.control.followEvents(from, filter, signal), from, rates, first) };
     },
   },
   {
@@ -284,8 +289,10 @@ const STATS_MS = 5_000;
  * The events as server-sent events: one `data:` line of JSON each, its `id:` the cursor to resume
  * from (what an EventSource sends back as Last-Event-ID), and a comment line now and then.
  */
-async function* sse(events: AsyncIterable<{ event: ChangeEvent; cursor: number } | { idle: true; cursor: number }>, from: number, rates?: AdminOptions['rates']): AsyncGenerator<string> {
-  yield `retry: 1000\nid: ${from}\n: eniplane events from ${from}\n\n`;
+async function* sse(events: AsyncIterable<{ event: ChangeEvent; cursor: number } | { idle: true; cursor: number }>, from: number, rates?: AdminOptions['rates'], first: ChangeEvent[] = []): AsyncGenerator<string> {
+  // No id yet: the follower's first cursor may lie below `from` (numbers there still awaited).
+  yield `retry: 1000\n: eniplane events after ${from}\n\n`;
+  for (const e of first) yield `data: ${JSON.stringify(eventView(e))}\n\n`;
   let quietSince = performance.now();
   let statsAt = Number.NEGATIVE_INFINITY;
   for await (const item of events) {

@@ -1,4 +1,5 @@
 /** Held tasks and their operations' modes. SQL for the TransitionRepo of core/ports/repo.ts. */
+import { sql } from 'kysely';
 import type { Task } from '../../core/model.ts';
 import type { TransitionMode, TransitionRepo, TransitionSetting } from '../../core/ports/repo.ts';
 import { taskFromRow } from '../rows.ts';
@@ -36,51 +37,46 @@ export class TransitionSql extends SqlBase implements TransitionRepo {
     // The account's counting tasks are few: read them and match the ids here, however many a describe names.
     const counting = await this.db
       .selectFrom('tasks')
-      .select(['id', 'resource_ids', 'polls_left'])
+      .select(['id', 'resource_ids'])
       .where('status', '=', 'RUNNING')
       .where('polls_left', 'is not', null)
       .where('account_id', '=', accountId)
       .execute();
-    if (!counting.length) return 0;
     const named = new Set(q.resourceIds ?? []);
     let released = 0;
     for (const t of counting) {
       if (t.id !== q.taskId && !(JSON.parse(t.resource_ids) as string[]).some((id) => named.has(id))) continue;
-      const left = Number(t.polls_left) - 1;
-      await this.db
-        .updateTable('tasks')
-        .set(left > 0 ? { polls_left: left } : { polls_left: null, due_at: now })
-        .where('id', '=', t.id)
-        .where('status', '=', 'RUNNING')
-        .where('polls_left', '=', Number(t.polls_left))
-        .execute();
-      if (left <= 0) released++;
+      // One statement per task, reading the count it changes: two describes at once (two nodes) both
+      // count, whichever waits for the other's row lock; the last one makes the task due.
+      const rows = await sql<{ polls_left: number | null }>`
+        update tasks set
+          polls_left = case when polls_left > 1 then polls_left - 1 else null end,
+          due_at = case when polls_left > 1 then due_at else ${now} end
+        where id = ${t.id} and status = 'RUNNING' and polls_left is not null
+        returning polls_left`.execute(this.db);
+      if (rows.rows.length && rows.rows[0]!.polls_left === null) released++;
     }
     return released;
   }
 
-  async countStrayPolls(pollsKinds: readonly string[]): Promise<number> {
-    let q = this.db.selectFrom('tasks').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'RUNNING').where('polls_left', 'is not', null);
-    if (pollsKinds.length) q = q.where('kind', 'not in', [...pollsKinds]);
-    return Number((await q.executeTakeFirst())?.n ?? 0);
+  async countStrayPolls(): Promise<number> {
+    const r = await sql<{ n: number }>`
+      select count(*) as n from tasks
+      where status = 'RUNNING' and polls_left is not null
+        and kind not in (select operation from transition_modes where mode = 'polls')`.execute(this.db);
+    return Number(r.rows[0]?.n ?? 0);
   }
 
-  async settleStrayPolls(pollsKinds: readonly string[], manualKinds: readonly string[], now: number): Promise<number> {
-    let q = this.db.selectFrom('tasks').select('id').where('status', '=', 'RUNNING').where('polls_left', 'is not', null);
-    if (pollsKinds.length) q = q.where('kind', 'not in', [...pollsKinds]);
-    const stray = (await q.execute()).map((r) => r.id);
-    if (!stray.length) return 0;
-    const held = new Set(manualKinds);
-    for (const id of stray) {
-      const task = await this.db.selectFrom('tasks').select('kind').where('id', '=', id).executeTakeFirst();
-      await this.db
-        .updateTable('tasks')
-        .set(task && held.has(task.kind) ? { polls_left: null } : { polls_left: null, due_at: now })
-        .where('id', '=', id)
-        .where('status', '=', 'RUNNING')
-        .execute();
-    }
-    return stray.length;
+  async settleStrayPolls(now: number): Promise<number> {
+    // One statement over the modes as they are now, so a task of an operation switched to polls
+    // meanwhile is not taken for a stray; held ones of manual operations stay held.
+    const r = await sql`
+      update tasks set
+        polls_left = null,
+        due_at = case when kind in (select operation from transition_modes where mode = 'manual') then due_at else ${now} end
+      where status = 'RUNNING' and polls_left is not null
+        and kind not in (select operation from transition_modes where mode = 'polls')`.execute(this.db);
+    return Number(r.numAffectedRows ?? 0);
   }
 
   async listTasks(status?: Task['status'], o: { limit?: number; resourceId?: string } = {}): Promise<Task[]> {

@@ -111,6 +111,14 @@ for (const kind of STORE_KINDS) {
       }
       const refused = await openEvents(srv.server, '', { token: 'wrong' });
       assert.equal(refused.status, 401);
+      // A cursor from another database (beyond the newest event): told once to read the world again.
+      const ahead = await openEvents(srv.server, '', { lastEventId: '999999999' });
+      try {
+        const reset = await waitEvent(ahead, 'the void-picture notice', (e) => e.data.kind === 'world');
+        assert.equal(reset.data.change, 'reset');
+      } finally {
+        ahead.close();
+      }
     });
 
     test('polls mode: an attach stays ATTACHING through N-1 describes and ends after the Nth', async () => {
