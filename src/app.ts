@@ -21,6 +21,9 @@ import { createAccount } from './core/ops/accounts.ts';
 import { FaultBook } from './core/faults.ts';
 import { ModeBook } from './core/modes.ts';
 import { SimDriver, parseFaults } from './dataplane/sim.ts';
+import type { Driver } from './dataplane/driver.ts';
+import { NetnsDriver } from './dataplane/netns/driver.ts';
+import { DEFAULT_PREFIX, checkPrefix } from './dataplane/netns/names.ts';
 import { Tencent3Dialect, LIMITS } from './dialects/tencent3/dialect.ts';
 import { Tencent2Dialect } from './dialects/tencent2/dialect.ts';
 import { JdcloudDialect } from './dialects/jdcloud/dialect.ts';
@@ -29,7 +32,7 @@ import { buildServer } from './http/server.ts';
 import { Metrics } from './http/metrics.ts';
 import { openStore } from './store/open.ts';
 import { GroupCommit } from './store/groupCommit.ts';
-import type { AuditEntry } from './core/model.ts';
+import type { AuditEntry, EventKind } from './core/model.ts';
 import { TaskEngine } from './tasks/engine.ts';
 import { parseLatency, parseRange } from './tasks/timing.ts';
 
@@ -50,6 +53,10 @@ export interface ServeConfig {
   clock?: Clock;
   /** A seed file (YAML or JSON) applied at start, before the node answers. */
   seed?: string;
+  /** `sim` (default): effects are simulated; `netns`: instances are network namespaces on this host. */
+  dataplane?: string;
+  /** What every namespace the netns data plane makes starts with. */
+  netnsPrefix?: string;
 }
 
 export interface RunningNode {
@@ -68,7 +75,11 @@ export function dataDirOf(db: string): string {
 export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   // Configuration errors surface before anything is opened.
   const timing = parseLatency(cfg.latency);
-  const driver = new SimDriver(parseFaults(cfg.faults), Math.random, parseRange(cfg.dataplaneDelay, '--dataplane-delay', '0'));
+  const faultRates = parseFaults(cfg.faults);
+  const workMs = parseRange(cfg.dataplaneDelay, '--dataplane-delay', '0');
+  const dataplane = cfg.dataplane ?? 'sim';
+  if (dataplane !== 'sim' && dataplane !== 'netns') throw new Error(`--dataplane: "${dataplane}" must be sim or netns`);
+  const prefix = checkPrefix(cfg.netnsPrefix ?? DEFAULT_PREFIX);
   const catalog = loadCatalog(cfg.catalog);
   // A seed that does not parse stops the start before anything is opened.
   const seed = cfg.seed === undefined ? undefined : parseSeed(readSeed(cfg.seed), cfg.seed, catalog);
@@ -78,6 +89,16 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   const clock = cfg.clock ?? systemClock;
   const shared = cfg.rateLimit && cfg.redis ? await openRedisRateLimiter(cfg.redis, clock, (level, msg, data) => logger[level](data ?? {}, msg)) : undefined;
   const store = await openStore(cfg.db, { clock });
+  const driver: Driver =
+    dataplane === 'netns'
+      ? new NetnsDriver({
+          prefix,
+          read: () => store.read(async (tx) => ({ ...(await tx.viewWorld()), tasks: await tx.listTasks('RUNNING') })),
+          faults: faultRates,
+          workMs,
+          log: (level, msg, data) => logger[level](data ?? {}, msg),
+        })
+      : new SimDriver(faultRates, Math.random, workMs);
   const metrics = new Metrics({
     resources: () => store.peek((tx) => tx.countResources()),
     tasksInFlight: () => store.peek((tx) => tx.countTasks('RUNNING')),
@@ -109,6 +130,16 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   if (!secrets.sealing) {
     logger.warn('ENIPLANE_MASTER_KEY is not set: new API secret keys are stored in clear in the database; set it to encrypt them at rest');
   }
+  // The host is put right before any task is claimed; changes made outside tasks are followed after.
+  const follower = new AbortController();
+  const from = await events.latest();
+  await driver.start?.().catch(async (e: unknown) => {
+    modes.stop();
+    events.stop();
+    await store.close();
+    throw e;
+  });
+  if (driver.changed) void followChanges(events, from, driver, follower.signal, logger);
   // The engine runs before the node listens: a seed's instances and attachments complete first.
   engine.start();
   if (seed !== undefined) {
@@ -118,7 +149,9 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     // with the seed put right completes it.
     const before = store.kind === 'sqlite' && (await pendingSeedItems(core, seed)) > 0 ? await store.read((tx) => tx.exportWorld()) : undefined;
     const report = await applySeed({ ...core, seal: secrets.seal }, seed).catch(async (e: unknown) => {
+      follower.abort();
       await engine.stop();
+      await driver.stop?.();
       if (before) await store.write((tx) => tx.importWorld(before));
       modes.stop();
       events.stop();
@@ -159,7 +192,9 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
   });
   await server.listen({ host: cfg.host, port: cfg.port }).catch(async (e: unknown) => {
     // The port is taken, say: what started before listening stops again.
+    follower.abort();
     await engine.stop();
+    await driver.stop?.();
     modes.stop();
     events.stop();
     await store.close();
@@ -176,14 +211,27 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
     logger,
     async close() {
       await server.close();
+      follower.abort();
       modes.stop();
       events.stop();
       await engine.stop();
+      await driver.stop?.();
       await store.close();
       await shared?.close();
       await new Promise<void>((resolve) => logger.flush(() => resolve()));
     },
   };
+}
+
+/** The kinds of change a data plane must follow besides its own tasks' (groups, subnets, resets). */
+const HOST_KINDS = new Set<EventKind>(['vpc', 'subnet', 'securityGroup', 'instance', 'eni', 'privateIp', 'world']);
+
+async function followChanges(events: EventFeed, from: number, driver: Driver, signal: AbortSignal, logger: Logger): Promise<void> {
+  try {
+    for await (const item of events.follow(from, { kinds: HOST_KINDS }, signal)) if ('event' in item) driver.changed?.(item.event);
+  } catch (e) {
+    if (!signal.aborted) logger.error({ err: e }, 'the data plane stopped following changes');
+  }
 }
 
 /**

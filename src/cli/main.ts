@@ -12,7 +12,11 @@ import { openStore } from '../store/open.ts';
 import { controlApi, type Control } from '../core/api.ts';
 import type { FaultInput } from '../core/ops/faults.ts';
 import { isDomainError, type DomainError } from '../core/errors.ts';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cleanup } from '../dataplane/netns/driver.ts';
+import { Kernel } from '../dataplane/netns/kernel.ts';
+import { DEFAULT_PREFIX, checkPrefix, instanceNs } from '../dataplane/netns/names.ts';
 
 const DEFAULT_DB = './data/eniplane.db';
 
@@ -34,6 +38,8 @@ program
   .addOption(new Option('--catalog <file>', 'JSON file overriding regions, zones and instance types').env('ENIPLANE_CATALOG'))
   .addOption(new Option('--seed <file>', 'YAML or JSON world (accounts, keys, VPCs, subnets, groups, instances, ENIs) applied at start; idempotent').env('ENIPLANE_SEED'))
   .addOption(new Option('--log-level <level>', 'fatal, error, warn, info, debug').env('ENIPLANE_LOG_LEVEL').default('info'))
+  .addOption(new Option('--dataplane <sim|netns>', 'sim: effects simulated; netns: instances are network namespaces here (Linux, root)').env('ENIPLANE_DATAPLANE').default('sim'))
+  .addOption(netnsPrefixOption())
   .action(async (o) => {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) fatal(`--port: "${o.port}" is not a port number`);
@@ -54,6 +60,8 @@ program
       catalog: o.catalog,
       logLevel: o.logLevel,
       seed: o.seed,
+      dataplane: o.dataplane,
+      netnsPrefix: o.netnsPrefix,
     }).catch((e: unknown) => fatal(e instanceof Error ? e.message : String(e)));
     process.stdout.write(`eniplane listening on ${node.url}\n`);
     let closing = false;
@@ -283,6 +291,45 @@ faults
     const removed = await withControl(o.db, async (c) => (id === undefined ? c.clearFaults() : c.removeFault(id).then(() => 1)));
     print(o.json, { removed }, `removed ${removed}`);
   });
+
+program
+  .command('exec')
+  .description('run a command inside an instance of the netns data plane (like docker exec): eniplane exec INSTANCE_ID -- CMD...')
+  .argument('<instanceId>', 'the instance')
+  .argument('<command...>', 'the command and its arguments (after --)')
+  .addOption(netnsPrefixOption())
+  .action((instanceId: string, command: string[], o: { netnsPrefix: string }) => {
+    const ns = instanceNs(checkedPrefix(o.netnsPrefix), instanceId);
+    if (!existsSync(`/run/netns/${ns}`)) {
+      fatal(`instance ${instanceId} has no namespace ${ns} on this host: it is not RUNNING or STOPPED, or the server does not run with --dataplane netns (and this --netns-prefix)`);
+    }
+    const r = spawnSync('ip', ['netns', 'exec', ns, ...command], { stdio: 'inherit' });
+    if (r.error) fatal(`ip netns exec: ${r.error.message}`);
+    process.exit(r.status ?? 1);
+  });
+
+const dataplane = program.command('dataplane').description('the netns data plane on this host');
+dataplane
+  .command('cleanup')
+  .description("remove every namespace with the prefix (what a server that crashed left behind); stop that server first")
+  .addOption(netnsPrefixOption())
+  .option('--json', 'print JSON')
+  .action(async (o: { netnsPrefix: string; json?: boolean }) => {
+    const removed = await cleanup(new Kernel(), checkedPrefix(o.netnsPrefix));
+    print(!!o.json, { removed }, removed.length ? `removed ${removed.join(' ')}` : 'nothing to remove');
+  });
+
+function netnsPrefixOption(): Option {
+  return new Option('--netns-prefix <prefix>', 'what every namespace of the netns data plane starts with').env('ENIPLANE_NETNS_PREFIX').default(DEFAULT_PREFIX);
+}
+
+function checkedPrefix(prefix: string): string {
+  try {
+    return checkPrefix(prefix);
+  } catch (e) {
+    return fatal((e as Error).message);
+  }
+}
 
 /** Each vendor names its key pair differently: Tencent SecretId/SecretKey, JD Cloud AccessKey/SecretKey. */
 function keyFields(provider: Provider, key: { secretId: string; secretKey: string }): Record<string, string> {

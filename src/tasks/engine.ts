@@ -174,7 +174,9 @@ export class TaskEngine {
         await tx.finishTask(task.id, 'SUCCESS', now);
       }
     });
-    this.o.onFinished?.(task, failure ? 'FAILED' : 'SUCCESS');
+    const result = failure ? 'FAILED' : 'SUCCESS';
+    this.o.onFinished?.(task, result);
+    this.o.driver.finished?.({ taskId: task.id, kind: task.kind, resourceIds: task.resourceIds, payload: task.payload }, result);
     if (failure) this.o.log?.('info', 'task failed and was rolled back', { taskId: task.id, kind: task.kind, ...failure });
   }
 }
