@@ -71,7 +71,7 @@ if (step === 'setup') {
         ? await vpc.MigrateNetworkInterface({ NetworkInterfaceId: s.eni, SourceInstanceId: s.b, DestinationInstanceId: s.c })
         : await vpc.DetachNetworkInterface({ NetworkInterfaceId: s.eni, InstanceId: s.c });
   const { Status, Output } = await waitTask(request.RequestId);
-  say(`${step.padEnd(7)} ${Status}${Status === 'FAILED' ? ` (${Output.ErrorMsg})` : ''} -> ${s.eni} on ${await attachment(s.eni)}`);
+  say(`${step.padEnd(7)} ${Status}${Status === 'FAILED' ? ` (${Output})` : ''} -> ${s.eni} on ${await attachment(s.eni)}`);
 } else {
   say('usage: node examples/dataplane.mjs setup|attach|migrate|detach');
   process.exit(2);

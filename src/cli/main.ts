@@ -30,7 +30,7 @@ program
   .addOption(new Option('--db <path|url>', 'SQLite file, or postgres://… for a shared cell').env('ENIPLANE_DB').default(DEFAULT_DB))
   .addOption(new Option('--latency <ms|min-max>', 'how long async operations stay transitional').env('ENIPLANE_LATENCY').default('100'))
   .addOption(new Option('--faults <spec>', 'injected failure rates, e.g. attach=0.2,*=0.01').env('ENIPLANE_FAULTS'))
-  .addOption(new Option('--dataplane-delay <ms|min-max>', 'how long the sim data plane takes to apply an effect').env('ENIPLANE_DATAPLANE_DELAY').default('0'))
+  .addOption(new Option('--dataplane-delay <ms|min-max>', 'how long the data plane takes to apply an effect (netns: waited after the host is changed)').env('ENIPLANE_DATAPLANE_DELAY').default('0'))
   .addOption(new Option('--lease-ms <ms>', 'how long a node owns a claimed task before others may take it').env('ENIPLANE_LEASE_MS').default('15000'))
   .addOption(new Option('--rate-limit <on|off>', "the vendors' per-account, per-action limits").env('ENIPLANE_RATE_LIMIT').default('on'))
   .addOption(new Option('--redis <url>', 'redis://… shared by the cell: rate limits hold across all its nodes').env('ENIPLANE_REDIS'))

@@ -158,7 +158,7 @@ function idsOf(effect: Effect): Set<string> {
 
 /** Linux, iproute2, nftables and the right to make namespaces, or a start-up error that says which is missing. */
 export async function checkHost(kernel: Kernel, prefix: string): Promise<void> {
-  const need = '--dataplane netns needs Linux with root or CAP_NET_ADMIN, iproute2 and nftables';
+  const need = '--dataplane netns needs Linux, root (or CAP_NET_ADMIN and CAP_SYS_ADMIN), iproute2 and nftables';
   if (process.platform !== 'linux') throw new Error(`${need}; this is ${process.platform}`);
   for (const [tool, args] of [
     ['ip', ['-V']],
