@@ -19,21 +19,38 @@ export interface FaultQuery {
 export class FaultBook {
   private faults: Fault[] = [];
   private readAt = Number.NEGATIVE_INFINITY;
+  /** The read in flight: requests arriving meanwhile wait for it instead of each reading again. */
+  private reading: Promise<void> | undefined;
 
   constructor(
     private readonly o: { store: Store; clock: Clock; random: () => number; refreshMs?: number; onHit?: (f: Fault) => void },
   ) {}
 
+  /** Bumped by changed(): a read begun before a change must not stand for the store after it. */
+  private generation = 0;
+
   /** Forget the cached faults: the next match reads the store. */
   changed(): void {
     this.readAt = Number.NEGATIVE_INFINITY;
+    this.reading = undefined;
+    this.generation++;
   }
 
   async match(q: FaultQuery): Promise<Fault | undefined> {
     const now = this.o.clock.now();
     if (now - this.readAt >= (this.o.refreshMs ?? 500)) {
-      this.faults = await this.o.store.peek((tx) => tx.listFaults());
-      this.readAt = now;
+      const generation = this.generation;
+      const reading = (this.reading ??= this.o.store
+        .peek((tx) => tx.listFaults())
+        .then((faults) => {
+          if (generation !== this.generation) return;
+          this.faults = faults;
+          this.readAt = now;
+        })
+        .finally(() => {
+          if (this.reading === reading) this.reading = undefined;
+        }));
+      await reading;
     }
     for (const f of this.faults) {
       if (f.stage !== q.stage) continue;

@@ -8,10 +8,12 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { FaultBook } from '../core/faults.ts';
 import { isDomainError } from '../core/errors.ts';
-import type { Scope, Task } from '../core/model.ts';
+import type { Provider, Scope, Task } from '../core/model.ts';
 import type { Driver } from '../dataplane/driver.ts';
 import type { Store } from '../core/ports/repo.ts';
 import { transitionOf } from '../core/transitions/index.ts';
+
+const isProvider = (p: string): p is Provider => p === 'tencent' || p === 'jdcloud';
 
 export interface EngineOptions {
   store: Store;
@@ -113,7 +115,8 @@ export class TaskEngine {
   private async claim(room: number): Promise<Task[]> {
     if (room <= 0) return [];
     const now = this.o.clock.now();
-    const next = await this.o.store.read((tx) => tx.nextDueAt());
+    // One statement needs no snapshot: peek, not a read transaction (three round trips on PostgreSQL).
+    const next = await this.o.store.peek((tx) => tx.nextDueAt());
     if (next === undefined || next > now) return [];
     return this.o.store.write((tx) => tx.claimDueTasks(now, this.owner, this.leaseMs, room));
   }
@@ -156,12 +159,12 @@ export class TaskEngine {
     const transition = transitionOf(task);
     const payload = task.payload as never;
     await this.o.store.write(async (tx) => {
-      await tx.lockTask(task.id);
-      const current = await tx.getTask(task.id);
+      const current = await tx.getTaskLocked(task.id);
       // Someone else reclaimed it after our lease ran out, or it already ended: theirs to finish.
       if (!current || current.status !== 'RUNNING' || current.leaseOwner !== this.owner) return;
-      const account = await tx.getAccount(task.accountId);
-      const scope: Scope = { accountId: task.accountId, region: task.region, provider: account?.provider ?? 'tencent' };
+      // The provider is recorded with the task; only tasks from before it was are looked up.
+      const provider = isProvider(task.provider) ? task.provider : ((await tx.getAccount(task.accountId))?.provider ?? 'tencent');
+      const scope: Scope = { accountId: task.accountId, region: task.region, provider };
       // Ids name instances or ENIs; locking each id in both tables keeps the fixed order and
       // matches only the rows that exist, whatever a provider's id prefixes look like.
       await tx.lock({ instances: task.resourceIds, enis: task.resourceIds });

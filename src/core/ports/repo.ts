@@ -152,6 +152,8 @@ export interface TaskRepo {
   countTasks(status: Task['status']): Promise<number>;
   /** Holds a task row while it is being finished, so a node reclaiming it skips it meanwhile. */
   lockTask(id: string): Promise<void>;
+  /** The task, locked as lockTask does, in one statement. */
+  getTaskLocked(id: string): Promise<Task | undefined>;
 }
 
 export interface IdempotencyRecord {
