@@ -226,11 +226,26 @@ export async function startNode(cfg: ServeConfig): Promise<RunningNode> {
 /** The kinds of change a data plane must follow besides its own tasks' (groups, subnets, resets). */
 const HOST_KINDS = new Set<EventKind>(['vpc', 'subnet', 'securityGroup', 'instance', 'eni', 'privateIp', 'world']);
 
+/**
+ * Feeds the driver every change it may need, for as long as the node runs: a store that goes away
+ * stops the following only until it is back, and then the whole host is put right (what changed
+ * meanwhile is not known one by one).
+ */
 async function followChanges(events: EventFeed, from: number, driver: Driver, signal: AbortSignal, logger: Logger): Promise<void> {
-  try {
-    for await (const item of events.follow(from, { kinds: HOST_KINDS }, signal)) if ('event' in item) driver.changed?.(item.event);
-  } catch (e) {
-    if (!signal.aborted) logger.error({ err: e }, 'the data plane stopped following changes');
+  let cursor = from;
+  for (let failures = 0; !signal.aborted; ) {
+    try {
+      for await (const item of events.follow(cursor, { kinds: HOST_KINDS }, signal)) {
+        cursor = item.cursor;
+        failures = 0;
+        if ('event' in item) driver.changed?.(item.event);
+      }
+    } catch (e) {
+      if (signal.aborted) return;
+      if (failures++ === 0) logger.warn({ err: e }, 'the data plane cannot follow changes; trying again');
+      await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** failures, 10_000)).unref?.());
+      driver.changed?.({ seq: cursor, at: 0, accountId: null, region: null, kind: 'world', id: '', change: 'reset', before: null, after: null });
+    }
   }
 }
 

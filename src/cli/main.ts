@@ -14,6 +14,7 @@ import type { FaultInput } from '../core/ops/faults.ts';
 import { isDomainError, type DomainError } from '../core/errors.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { constants } from 'node:os';
 import { cleanup } from '../dataplane/netns/driver.ts';
 import { Kernel } from '../dataplane/netns/kernel.ts';
 import { DEFAULT_PREFIX, checkPrefix, instanceNs } from '../dataplane/netns/names.ts';
@@ -305,7 +306,8 @@ program
     }
     const r = spawnSync('ip', ['netns', 'exec', ns, ...command], { stdio: 'inherit' });
     if (r.error) fatal(`ip netns exec: ${r.error.message}`);
-    process.exit(r.status ?? 1);
+    // As a shell reports it: a command killed by a signal exits 128 + its number.
+    process.exit(r.status ?? 128 + (r.signal ? (constants.signals[r.signal] ?? 0) : 0));
   });
 
 const dataplane = program.command('dataplane').description('the netns data plane on this host');

@@ -36,9 +36,10 @@ export function namespaces(prefix: string): string[] {
   return out ? (JSON.parse(out) as Array<{ name: string }>).map((n) => n.name).filter((n) => n.startsWith(prefix)) : [];
 }
 
+/** The links of a namespace that must exist (a missing one throws: "no link" must not pass by accident). */
 export function links(ns: string): HostLink[] {
   const r = spawnSync('ip', ['-n', ns, '-j', '-d', 'addr', 'show'], { encoding: 'utf8' });
-  if (r.status !== 0) return [];
+  if (r.status !== 0) throw new Error(`ip -n ${ns} addr show: ${r.stderr}`);
   return (JSON.parse(r.stdout) as Array<{ ifname: string; ifalias?: string; address: string; flags: string[]; addr_info: Array<{ family: string; local: string; prefixlen: number }> }>)
     .filter((l) => l.ifname !== 'lo')
     .map((l) => ({
@@ -55,14 +56,20 @@ export function holdersOf(prefix: string, mac: string): string[] {
   return namespaces(prefix).filter((ns) => links(ns).some((l) => l.mac === mac.toLowerCase()));
 }
 
-/** One echo request with a one-second wait. */
+function mustExist(ns: string): void {
+  if (!namespaces(ns).includes(ns)) throw new Error(`no namespace ${ns}: a failed ping or connection from it would prove nothing`);
+}
+
+/** One echo request with a one-second wait, from a namespace that must exist. */
 export function pings(ns: string, address: string): boolean {
+  mustExist(ns);
   return spawnSync('ip', ['netns', 'exec', ns, 'ping', '-c', '1', '-W', '1', address]).status === 0;
 }
 
 /** A TCP server inside the namespace that answers every connection with `reply`; resolves once it listens. */
 export async function listen(ns: string, port: number, reply: string): Promise<{ close(): void }> {
-  const code = `require('net').createServer((s) => s.end(${JSON.stringify(reply)})).listen(${port}, () => console.log('ready'))`;
+  // A client that gives up (a blocked port's retransmitted SYN let through late) resets its socket: not the server's end.
+  const code = `require('net').createServer((s) => { s.on('error', () => {}); s.end(${JSON.stringify(reply)}); }).listen(${port}, () => console.log('ready'))`;
   const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let err = '';
@@ -75,6 +82,7 @@ export async function listen(ns: string, port: number, reply: string): Promise<{
 
 /** What a TCP server at address:port says to a client in `ns`, or undefined when nothing answers within a second. */
 export function ask(ns: string, address: string, port: number): string | undefined {
+  mustExist(ns);
   const code = `const s = require('net').connect(${port}, ${JSON.stringify(address)}); let d = ''; s.on('data', (x) => (d += x)); s.on('end', () => { console.log(d); process.exit(0); }); s.on('error', () => process.exit(3)); setTimeout(() => process.exit(4), 1000);`;
   const r = spawnSync('ip', ['netns', 'exec', ns, process.execPath, '-e', code], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : undefined;

@@ -39,16 +39,24 @@ export class NetnsDriver implements Driver {
   private timer: NodeJS.Timeout | undefined;
   private retryMs = 0;
   private stopped = false;
+  /** From the last plan: whether an address change anywhere can change a firewall. */
+  private peerRules = true;
 
   constructor(private readonly o: NetnsOptions) {
     this.kernel = o.kernel ?? new Kernel();
     this.reconciler = new Reconciler(this.kernel, o.prefix);
   }
 
+  /** Only a host that cannot run the data plane stops the start; a namespace that cannot be put right is retried. */
   async start(): Promise<void> {
     await checkHost(this.kernel, this.o.prefix);
-    await this.serial(() => this.sync(undefined));
-    this.o.log?.('info', 'netns data plane reconciled with the store', { prefix: this.o.prefix });
+    try {
+      await this.serial(() => this.sync(undefined));
+      this.o.log?.('info', 'netns data plane reconciled with the store', { prefix: this.o.prefix });
+    } catch (e) {
+      this.o.log?.('warn', 'netns data plane: part of the host could not be reconciled at start; trying again', { error: String(e) });
+      this.later(undefined);
+    }
   }
 
   async apply(effect: Effect): Promise<void> {
@@ -56,7 +64,9 @@ export class NetnsDriver implements Driver {
       await this.serial(() => this.sync(idsOf(effect)));
     } catch (e) {
       if (e instanceof KernelError) throw new DomainError('DataplaneFailure', { operation: effect.kind, detail: e.message });
-      throw e;
+      // The store away (Unavailable), say: not the effect's failure. The task is left to its lease
+      // and applied again, instead of rolled back.
+      throw new Error(`netns data plane: ${effect.kind} not applied: ${e instanceof Error ? e.message : String(e)}`);
     }
     const work = this.o.workMs?.() ?? 0;
     if (work > 0) await new Promise((r) => setTimeout(r, work));
@@ -72,15 +82,16 @@ export class NetnsDriver implements Driver {
 
   /**
    * What a task does is applied by the task; what reaches the host otherwise is followed here: VPCs
-   * and subnets (fabrics), groups' rules and who is in them, addresses (a peer group's members),
-   * resets and restores. A state or attachment changed by a task is not followed again.
+   * and subnets (fabrics), groups' rules and who is in them, addresses while some rule names a peer
+   * group (its members' addresses are in other instances' rules), resets and restores. A state,
+   * attachment or address changed by a task is not followed again.
    */
   changed(event: ChangeEvent): void {
     const followed =
       event.kind === 'vpc' ||
       event.kind === 'subnet' ||
       event.kind === 'securityGroup' ||
-      event.kind === 'privateIp' ||
+      (event.kind === 'privateIp' && this.peerRules) ||
       event.kind === 'world' ||
       ((event.kind === 'eni' || event.kind === 'instance') && JSON.stringify(event.before?.securityGroupIds) !== JSON.stringify(event.after?.securityGroupIds) && event.change === 'changed');
     if (followed) this.later(undefined);
@@ -106,6 +117,8 @@ export class NetnsDriver implements Driver {
   private async sync(ids: ReadonlySet<string> | undefined): Promise<void> {
     const world = await this.o.read();
     const plan = planHost(world, this.o.prefix);
+    this.peerRules = plan.peerRules;
+    for (const problem of plan.problems) this.o.log?.('warn', `netns data plane: ${problem}`);
     if (!ids) return this.reconciler.reconcile(plan);
     // The instances the ids name, hold, or are about to hold (an ENI's old and new instance).
     const instances = new Set<string>();
@@ -163,6 +176,7 @@ export async function checkHost(kernel: Kernel, prefix: string): Promise<void> {
   for (const [tool, args] of [
     ['ip', ['-V']],
     ['nft', ['--version']],
+    ['sysctl', ['--version']],
   ] as const) {
     await kernel.tool(tool, args).catch((e: unknown) => {
       throw new Error(`${need}; \`${tool}\` does not run here (${firstLine(e)})`);
@@ -173,7 +187,14 @@ export async function checkHost(kernel: Kernel, prefix: string): Promise<void> {
     await kernel.deleteNamespace(probe).catch(() => {});
     throw new Error(`${need}; making a network namespace failed (${firstLine(e)})`);
   });
-  await kernel.deleteNamespace(probe);
+  // `nft --version` runs without the kernel's nf_tables: a table made and dropped proves it is there.
+  try {
+    await kernel.nft(probe, 'add table inet eniplane_probe\ndelete table inet eniplane_probe\n');
+  } catch (e) {
+    throw new Error(`${need}; nftables does not work in a namespace here (${firstLine(e)})`);
+  } finally {
+    await kernel.deleteNamespace(probe).catch(() => {});
+  }
 }
 
 /** Removes every namespace with the prefix (`eniplane dataplane cleanup`, and a stopping server). */

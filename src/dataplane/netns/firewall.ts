@@ -26,20 +26,25 @@ export interface GuardedLink {
 export function firewallOf(links: readonly GuardedLink[], members: (groupId: string) => readonly string[]): string {
   const guarded = links.filter((l) => l.groups.length > 0);
   const out = [`add table inet ${TABLE}`, `delete table inet ${TABLE}`, `table inet ${TABLE} {`];
-  for (const [hook, chain, match, dir] of [
-    ['input', 'ingress', 'iifname', 'ingress'],
-    ['output', 'egress', 'oifname', 'egress'],
-  ] as const) {
-    out.push(`  chain ${chain} {`, `    type filter hook ${hook} priority filter; policy accept;`, '    ct state established,related accept');
-    for (const link of guarded) out.push(`    ${match} "${link.name}" jump ${dir}_${link.name}`);
+  // Traffic to and from the guest itself, and traffic it forwards (a CNI plugin's pods behind the ENI).
+  const hooks = [
+    ['input', [['iifname', 'ingress']]],
+    ['output', [['oifname', 'egress']]],
+    ['forward', [['iifname', 'ingress'], ['oifname', 'egress']]],
+  ] as const;
+  for (const [hook, jumps] of hooks) {
+    out.push(`  chain ${hook} {`, `    type filter hook ${hook} priority filter; policy accept;`, '    ct state established,related accept');
+    for (const [match, dir] of jumps) for (const link of guarded) out.push(`    ${match} "${link.name}" jump ${dir}_${link.name}`);
     out.push('  }');
+  }
+  for (const dir of ['ingress', 'egress'] as const) {
     for (const link of guarded) {
       out.push(`  chain ${dir}_${link.name} {`);
       for (const g of link.groups) {
         for (const r of g.rules) {
           if (r.direction !== dir) continue;
           const line = ruleLine(r, dir, members);
-          out.push(line === undefined ? `    # ${g.id} rule ${r.id}: matches nothing here` : `    ${line} comment "${g.id}"`);
+          out.push(line === undefined ? `    # ${word(g.id)} rule ${word(r.id)}: matches nothing here` : `    ${line} comment "${word(g.id)}"`);
         }
       }
       out.push('    drop', '  }');
@@ -48,6 +53,9 @@ export function firewallOf(links: readonly GuardedLink[], members: (groupId: str
   out.push('}');
   return out.join('\n') + '\n';
 }
+
+/** An id as nft may quote it: the store's ids are safe, an imported world's need not be. */
+const word = (id: string) => id.replace(/[^A-Za-z0-9_.-]/g, '_');
 
 const V4 = /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/;
 const V6 = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;

@@ -31,6 +31,9 @@ export const execRunner: Runner = (file, args, input) =>
         reject(new KernelError(`${file} ${args.join(' ')}: ${words}`));
       } else resolve(stdout);
     });
+    // A tool that exits before reading all its input (its namespace vanished, its first line
+    // failed) closes the pipe: the exit code reports that, the broken pipe must not crash the node.
+    child.stdin?.on('error', () => {});
     if (input !== undefined) child.stdin?.end(input);
   });
 
@@ -45,7 +48,9 @@ export class Kernel {
   async namespaces(prefix: string): Promise<string[]> {
     const out = (await this.run('ip', ['-j', 'netns', 'list'])).trim();
     if (!out) return [];
-    return (JSON.parse(out) as Array<{ name: string }>).map((n) => n.name).filter((n) => n.startsWith(prefix));
+    // `<prefix><kind>-<id>` exactly: a server on `enp-` leaves `enp-b-…` (another server's) and a user's `enp-test` alone.
+    const ours = new RegExp(`^${prefix.replace(/[^a-z0-9]/g, (c) => `\\${c}`)}[a-z]+-[a-z0-9]+$`);
+    return (JSON.parse(out) as Array<{ name: string }>).map((n) => n.name).filter((n) => ours.test(n));
   }
 
   async links(ns: string): Promise<KernelLink[]> {
@@ -71,11 +76,18 @@ export class Kernel {
     }));
   }
 
+  /** A namespace set up in full, or none: one half set up would never be put right. */
   async addNamespace(ns: string, sysctls: Record<string, string>): Promise<void> {
     await this.run('ip', ['netns', 'add', ns]);
-    const settings = Object.entries(sysctls).map(([k, v]) => `${k}=${v}`);
-    if (settings.length) await this.run('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', ...settings]);
-    await this.batch(ns, ['link set lo up']);
+    try {
+      const settings = Object.entries(sysctls).map(([k, v]) => `${k}=${v}`);
+      // -e: a key this kernel lacks (IPv6 switched off at boot) is no failure.
+      if (settings.length) await this.run('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-e', '-w', ...settings]);
+      await this.batch(ns, ['link set lo up']);
+    } catch (e) {
+      await this.deleteNamespace(ns).catch(() => {});
+      throw e;
+    }
   }
 
   async deleteNamespace(ns: string): Promise<void> {

@@ -40,6 +40,16 @@ export function bridgeOf(subnetId: string): string {
   return short('br-', subnetId);
 }
 
+/**
+ * The gateway's MAC on a subnet's bridge: fixed, as a VPC's is. Left to itself a Linux bridge takes
+ * the lowest MAC among its ports, so it would change as ENIs come and go and every guest's ARP
+ * entry for the gateway would point nowhere until it aged out. Locally administered, unicast.
+ */
+export function gatewayMac(subnetId: string): string {
+  const h = createHash('sha1').update(`gateway ${subnetId}`).digest();
+  return ['02', ...[0, 1, 2, 3, 4].map((i) => h[i]!.toString(16).padStart(2, '0'))].join(':');
+}
+
 /** `<head><the id without its kind prefix>` when it fits an interface name, else a hash of the id. */
 function short(head: string, id: string): string {
   const tail = id.slice(id.indexOf('-') + 1);

@@ -7,10 +7,10 @@
  * operation held in manual or polls mode has not reached the host). So the plan is the same whoever
  * computes it, and a restart, a failure or another node's reconcile all converge on one answer.
  */
-import { formatIpv4, parseCidr } from '../../core/ipam.ts';
+import { formatIpv4, parseCidr, parseIpv4 } from '../../core/ipam.ts';
 import type { Eni, Instance, PowerPayload, SecurityGroup, Subnet, Task, TaskPayloads, Vpc } from '../../core/model.ts';
 import { firewallOf, type GuardedLink } from './firewall.ts';
-import { bridgeOf, fabricLink, fabricNs, guestLink, instanceNs } from './names.ts';
+import { bridgeOf, fabricLink, fabricNs, gatewayMac, guestLink, instanceNs } from './names.ts';
 
 export interface HostWorld {
   vpcs: readonly Vpc[];
@@ -52,6 +52,7 @@ export interface BridgePlan {
   subnetId: string;
   /** The subnet's gateway address with the subnet's prefix length: the router's leg on the bridge. */
   gateway: string;
+  mac: string;
 }
 
 export interface FabricPlan {
@@ -63,7 +64,20 @@ export interface FabricPlan {
 export interface HostPlan {
   instances: Map<string, InstancePlan>;
   fabrics: Map<string, FabricPlan>;
+  /** Rows left off the host because a value in them is not what the APIs make (an imported world, say). */
+  problems: string[];
+  /** Whether any rule names a peer group: then an address changing anywhere may change a firewall. */
+  peerRules: boolean;
 }
+
+/**
+ * What may go into an `ip` command line. The store's rows come from the APIs, which check them,
+ * but also from imported worlds and snapshots; a value that is not an id, a unicast MAC or an
+ * address is never written to the host (it could be a second command).
+ */
+const ID = /^[a-z]+-[a-z0-9]+$/;
+const MAC = /^[0-9a-f][02468ace](:[0-9a-f]{2}){5}$/;
+const safeAddress = (a: string) => parseIpv4(a) !== undefined;
 
 type Power = 'up' | 'down' | 'absent';
 
@@ -75,20 +89,27 @@ export function gatewayOf(subnet: Pick<Subnet, 'cidr'>): { address: string; pref
 }
 
 export function planHost(world: HostWorld, prefix: string): HostPlan {
+  const problems: string[] = [];
+  const safe = <T extends { id: string }>(kind: string, rows: readonly T[], more: (r: T) => boolean = () => true): T[] =>
+    rows.filter((r) => {
+      const ok = ID.test(r.id) && more(r);
+      if (!ok) problems.push(`${kind} ${JSON.stringify(r.id)} is not on the host: a value in it is not what the APIs make`);
+      return ok;
+    });
   const intents = intentsOf(world.tasks);
-  const subnets = new Map(world.subnets.map((s) => [s.id, s]));
+  const subnets = new Map(safe('subnet', world.subnets, (s) => ID.test(s.vpcId)).map((s) => [s.id, s]));
   const groups = new Map(world.securityGroups.map((g) => [g.id, g]));
 
   const fabrics = new Map<string, FabricPlan>();
-  for (const vpc of world.vpcs) fabrics.set(vpc.id, { ns: fabricNs(prefix, vpc.id), vpcId: vpc.id, bridges: [] });
-  for (const subnet of world.subnets) {
+  for (const vpc of safe('vpc', world.vpcs)) fabrics.set(vpc.id, { ns: fabricNs(prefix, vpc.id), vpcId: vpc.id, bridges: [] });
+  for (const subnet of subnets.values()) {
     const gw = gatewayOf(subnet);
     const fabric = fabrics.get(subnet.vpcId);
-    if (gw && fabric) fabric.bridges.push({ name: bridgeOf(subnet.id), subnetId: subnet.id, gateway: `${gw.address}/${gw.prefix}` });
+    if (gw && fabric) fabric.bridges.push({ name: bridgeOf(subnet.id), subnetId: subnet.id, gateway: `${gw.address}/${gw.prefix}`, mac: gatewayMac(subnet.id) });
   }
 
   const instances = new Map<string, InstancePlan & { guarded: GuardedLink[] }>();
-  for (const instance of world.instances) {
+  for (const instance of safe('instance', world.instances)) {
     const power = intents.power.get(instance.id) ?? powerOf(instance.state);
     if (power === 'absent') continue;
     instances.set(instance.id, { ns: instanceNs(prefix, instance.id), instanceId: instance.id, up: power === 'up', links: [], defaultRoute: undefined, firewall: '', guarded: [] });
@@ -96,15 +117,20 @@ export function planHost(world: HostWorld, prefix: string): HostPlan {
 
   // Addresses moving between ENIs (MigratePrivateIpAddress) land on the destination once claimed.
   const arriving = new Map<string, Eni['ips']>();
-  for (const move of intents.movingIps.values()) if (move.claimed) arriving.set(move.to, [...(arriving.get(move.to) ?? []), move.ip]);
+  for (const move of intents.movingIps.values()) if (move.claimed && safeAddress(move.ip.address)) arriving.set(move.to, [...(arriving.get(move.to) ?? []), move.ip]);
 
-  for (const eni of world.enis) {
+  const enis = safe('eni', world.enis, (e) => MAC.test(e.mac.toLowerCase()) && e.ips.every((ip) => safeAddress(ip.address)));
+  for (const eni of enis) {
     const at = placementOf(eni, intents);
     const host = at && instances.get(at.instanceId);
     const subnet = subnets.get(eni.subnetId);
     const gw = subnet && gatewayOf(subnet);
     const fabric = fabrics.get(eni.vpcId);
     if (!at || !host || !gw || !fabric) continue;
+    if (!Number.isInteger(at.deviceIndex) || at.deviceIndex < 0 || at.deviceIndex > 9999) {
+      problems.push(`eni ${eni.id} is not on the host: device index ${at.deviceIndex}`);
+      continue;
+    }
     const ips = [...eni.ips, ...(arriving.get(eni.id) ?? [])].filter((ip) => ipPresent(ip, intents));
     ips.sort((a, b) => Number(b.primary) - Number(a.primary));
     const link: LinkPlan = {
@@ -121,14 +147,15 @@ export function planHost(world: HostWorld, prefix: string): HostPlan {
     if (at.deviceIndex === 0) host.defaultRoute = { dev: link.name, via: gw.address };
   }
 
-  const members = groupMembers(world.enis);
+  const members = groupMembers(enis);
   const out = new Map<string, InstancePlan>();
   for (const { guarded, ...plan } of instances.values()) {
     plan.links.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
     plan.firewall = firewallOf(guarded, (groupId) => members.get(groupId) ?? []);
     out.set(plan.ns, plan);
   }
-  return { instances: out, fabrics: new Map([...fabrics.values()].map((f) => [f.ns, f])) };
+  const peerRules = world.securityGroups.some((g) => g.rules.some((r) => r.peerGroupId));
+  return { instances: out, fabrics: new Map([...fabrics.values()].map((f) => [f.ns, f])), problems, peerRules };
 }
 
 interface Placement {

@@ -10,7 +10,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -32,7 +32,7 @@ describe('the netns data plane', { skip }, () => {
   const prefix = testPrefix();
   let srv: RunningServer;
   let s: Session;
-  const w = { a: '', b: '', c: '', d: '', ipA: '', ipB: '', ipC: '', eni: '', mac: '', ip: '', extra: '', left: '', vpc: '', vpc2: '' };
+  const w = { a: '', b: '', c: '', d: '', ipA: '', ipB: '', ipC: '', eni: '', mac: '', ip: '', extra: '', left: '', vpc: '', vpc2: '', web: '' };
   const ns = (id: string) => `${prefix}${id}`;
 
   before(async () => {
@@ -96,6 +96,33 @@ describe('the netns data plane', { skip }, () => {
     assert.ok(pings(ns(w.a), w.extra));
   });
 
+  test('an address moved to another ENI answers from its new holder at once, across subnets too', async () => {
+    const other = await createEni(s, { vpcId: w.vpc, subnetId: w.left }, { name: 'catcher' });
+    await attach(s, other, w.a);
+    const assigned = await s.vpc.AssignPrivateIpAddresses({ NetworkInterfaceId: w.eni, SecondaryPrivateIpAddressCount: 1 });
+    const moving = assigned.PrivateIpAddressSet![0]!.PrivateIpAddress!;
+    await waitTaskSuccess(s.vpc, assigned.RequestId!);
+    assert.ok(pings(ns(w.c), moving), 'answered from B first (the router has learnt its MAC)');
+    const { RequestId } = await s.vpc.MigratePrivateIpAddress({ SourceNetworkInterfaceId: w.eni, DestinationNetworkInterfaceId: other, PrivateIpAddress: moving });
+    await waitTaskSuccess(s.vpc, RequestId!);
+    assert.ok(!links(ns(w.b)).some((l) => l.addresses.includes(`${moving}/24`)), 'gone from B');
+    assert.ok(links(ns(w.a)).find((l) => l.alias === other)?.addresses.includes(`${moving}/24`), 'on the other ENI in A');
+    assert.ok(pings(ns(w.c), moving), 'answered from A through the router without waiting for its neighbour entry to age');
+    const { RequestId: detached } = await s.vpc.DetachNetworkInterface({ NetworkInterfaceId: other, InstanceId: w.a });
+    await waitTaskSuccess(s.vpc, detached!);
+  });
+
+  test('drift is put right: a bridge deleted and a guest firewall flushed by hand come back at the next reconcile', async () => {
+    const bridge = links(ns(w.vpc)).find((l) => l.name.startsWith('br-') && l.addresses.includes('10.0.1.1/24'))!;
+    assert.ok(bridge, 'the left subnet has its bridge on the gateway');
+    spawnSync('ip', ['-n', ns(w.vpc), 'link', 'del', bridge.name]);
+    assert.ok(!pings(ns(w.c), w.ip), 'cut off without its bridge');
+    // Any change made outside a task puts the whole host right: a new subnet, say.
+    await createSubnet(s, w.vpc, '10.0.3.0/24');
+    await pollUntil(() => Promise.resolve(pings(ns(w.c), w.ip)), { ...SECOND, what: 'the bridge and its ports back' });
+    assert.ok(pings(ns(w.a), w.ip));
+  });
+
   test('a security group rule blocks a TCP port, and then allows it', async () => {
     const onB = await listen(ns(w.b), 8080, 'B');
     try {
@@ -111,7 +138,8 @@ describe('the netns data plane', { skip }, () => {
           Egress: [{ Protocol: 'ALL', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' }],
         },
       });
-      await s.vpc.AssociateNetworkInterfaceSecurityGroups({ NetworkInterfaceIds: [w.eni], SecurityGroupIds: [SecurityGroup!.SecurityGroupId!] });
+      w.web = SecurityGroup!.SecurityGroupId!;
+      await s.vpc.AssociateNetworkInterfaceSecurityGroups({ NetworkInterfaceIds: [w.eni], SecurityGroupIds: [w.web] });
       await pollUntil(() => Promise.resolve(ask(ns(w.a), w.ip, 8080) === undefined), { ...SECOND, what: 'port 8080 blocked' });
       assert.ok(pings(ns(w.a), w.ip), 'the rule below still accepts the rest');
       await s.vpc.ReplaceSecurityGroupPolicy({
@@ -119,9 +147,58 @@ describe('the netns data plane', { skip }, () => {
         SecurityGroupPolicySet: { Ingress: [{ PolicyIndex: 0, Protocol: 'TCP', Port: '8080', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' }] },
       });
       await pollUntil(() => Promise.resolve(ask(ns(w.a), w.ip, 8080) === 'B'), { ...SECOND, what: 'port 8080 allowed' });
+
+      // Rules flushed inside the guest come back with the next change to any group.
+      await s.vpc.ReplaceSecurityGroupPolicy({
+        SecurityGroupId: SecurityGroup!.SecurityGroupId!,
+        SecurityGroupPolicySet: { Ingress: [{ PolicyIndex: 0, Protocol: 'TCP', Port: '8080', CidrBlock: '0.0.0.0/0', Action: 'DROP' }] },
+      });
+      await pollUntil(() => Promise.resolve(ask(ns(w.a), w.ip, 8080) === undefined), { ...SECOND, what: 'port 8080 blocked again' });
+      spawnSync('ip', ['netns', 'exec', ns(w.b), 'nft', 'flush', 'ruleset']);
+      assert.equal(ask(ns(w.a), w.ip, 8080), 'B', 'open with the rules flushed');
+      await s.vpc.ReplaceSecurityGroupPolicy({
+        SecurityGroupId: SecurityGroup!.SecurityGroupId!,
+        SecurityGroupPolicySet: { Ingress: [{ PolicyIndex: 0, Protocol: 'TCP', Port: '8080', CidrBlock: '10.0.0.0/8', Action: 'DROP' }] },
+      });
+      await pollUntil(() => Promise.resolve(ask(ns(w.a), w.ip, 8080) === undefined), { ...SECOND, what: 'the rules written again' });
+      await s.vpc.ReplaceSecurityGroupPolicy({
+        SecurityGroupId: SecurityGroup!.SecurityGroupId!,
+        SecurityGroupPolicySet: { Ingress: [{ PolicyIndex: 0, Protocol: 'TCP', Port: '8080', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' }] },
+      });
+      await pollUntil(() => Promise.resolve(ask(ns(w.a), w.ip, 8080) === 'B'), { ...SECOND, what: 'port 8080 allowed again' });
     } finally {
       onB.close();
     }
+  });
+
+  test('every kind of rule the APIs store is a ruleset nft accepts', async () => {
+    const { SecurityGroup } = await s.vpc.CreateSecurityGroupWithPolicies({
+      GroupName: 'every-kind',
+      GroupDescription: 'dp',
+      SecurityGroupPolicySet: {
+        Ingress: [
+          { Protocol: 'TCP', Port: '80,443', CidrBlock: '10.0.0.0/16', Action: 'ACCEPT' },
+          { Protocol: 'UDP', Port: '5000-5010', CidrBlock: '10.0.1.7', Action: 'DROP' },
+          { Protocol: 'ICMP', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' },
+          { Protocol: 'GRE', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' },
+          { Protocol: 'TCP', Port: 'ALL', SecurityGroupId: w.web, Action: 'ACCEPT' },
+          { Protocol: 'ALL', Ipv6CidrBlock: '::/0', Action: 'ACCEPT' },
+        ],
+        Egress: [{ Protocol: 'ICMPv6', Ipv6CidrBlock: 'fd00::/8', Action: 'DROP' }, { Protocol: 'ALL', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' }],
+      },
+    });
+    const group = SecurityGroup!.SecurityGroupId!;
+    // Second after web (which accepts everything but what it names), so traffic still flows.
+    await s.vpc.AssociateNetworkInterfaceSecurityGroups({ NetworkInterfaceIds: [w.eni], SecurityGroupIds: [group] });
+    const listed = () => spawnSync('ip', ['netns', 'exec', ns(w.b), 'nft', 'list', 'table', 'inet', 'eniplane'], { encoding: 'utf8' }).stdout;
+    await pollUntil(() => Promise.resolve(listed().includes(group)), { ...SECOND, what: "the group's rules in B" });
+    assert.match(listed(), /ip saddr 10\.0\.0\.0\/16 tcp dport \{ 80, 443 \} accept/);
+    assert.match(listed(), /ip saddr 10\.0\.1\.7 udp dport 5000-5010 drop/);
+    assert.match(listed(), /ip6 daddr fd00::\/8 meta l4proto ipv6-icmp drop/);
+    assert.match(listed(), new RegExp(`ip saddr \\{[^}]*\\b${w.ip.replace(/\./g, '\\.')}\\b[^}]*\\} meta l4proto tcp accept`), "the peer group's members (B's ENI is in web)");
+    assert.ok(pings(ns(w.a), w.ip));
+    await s.vpc.DisassociateNetworkInterfaceSecurityGroups({ NetworkInterfaceIds: [w.eni], SecurityGroupIds: [group] });
+    await pollUntil(() => Promise.resolve(!listed().includes(group)), { ...SECOND, what: "the group's rules gone from B" });
   });
 
   test('after a migrate the address answers from the new instance; stopped, its links are down', async () => {
@@ -166,7 +243,7 @@ describe('the netns data plane', { skip }, () => {
     assert.equal((await control.call('POST', 'snapshots/dp/restore')).status, 200);
     await pollUntil(() => Promise.resolve(namespaces(prefix).length === before.length), { ...SECOND, what: 'the namespaces back' });
     assert.deepEqual(namespaces(prefix).sort(), before);
-    assert.ok(pings(ns(w.a), w.ipC), 'and traffic flows again');
+    await pollUntil(() => Promise.resolve(pings(ns(w.a), w.ipC)), { ...SECOND, what: 'traffic flowing again' });
   });
 
   test('a stopping server removes every namespace it made', async () => {
@@ -222,6 +299,35 @@ for (const kind of STORE_KINDS) describe(`the netns data plane after a crash (${
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual((JSON.parse(r.stdout) as { removed: string[] }).removed.sort(), [`${prefix}${ins}`, `${prefix}${vpcId}`].sort());
     assert.deepEqual(namespaces(prefix), []);
+  });
+});
+
+describe('the netns data plane and rows it must not trust', { skip }, () => {
+  const prefix = testPrefix();
+  let srv: RunningServer;
+  after(async () => {
+    await srv?.stop();
+    removeNamespaces(prefix);
+  });
+
+  test('an imported world whose MAC carries a second command: that ENI stays off the host, the rest is built, nothing runs', async () => {
+    srv = await startServer({ latency: '0', rateLimit: 'off', extraArgs: netns(prefix) });
+    const s = await session(srv);
+    const vpcId = await createVpc(s, '10.2.0.0/16', 'import');
+    const subnetId = await createSubnet(s, vpcId, '10.2.1.0/24');
+    const [one, two] = (await runInstances(s.cvm, { vpcId, subnetId }, 2, 'S5.MEDIUM4')) as [string, string];
+    const control = admin(srv);
+    const doc = (await control.call('GET', 'export')).json;
+    const marker = join(mkdtempSync(join(tmpdir(), 'eniplane-inject-')), 'ran');
+    const primaryOne = (await primaryEniOf(s.vpc, one)).NetworkInterfaceId!;
+    const row = (doc.tables.enis as Array<Record<string, unknown>>).find((r) => r.id === primaryOne);
+    assert.ok(row, 'the export holds the ENI row');
+    row.mac = `20:90:6f:00:00:01\nnetns exec ${prefix}${two} touch ${marker}`;
+    assert.equal((await control.call('POST', 'import', doc)).status, 200);
+    await pollUntil(() => Promise.resolve(srv.logs().includes(`eni \\"${primaryOne}\\" is not on the host`)), { ...SECOND, what: 'the row reported' });
+    await pollUntil(() => Promise.resolve(links(`${prefix}${one}`).length === 0), { ...SECOND, what: 'the ENI with the bad MAC off the host' });
+    assert.ok(!existsSync(marker), 'no command ran');
+    assert.deepEqual(links(`${prefix}${two}`).map((l) => l.name), ['eth0'], 'the other instance is built');
   });
 });
 

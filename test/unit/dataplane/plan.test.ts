@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Eni, Instance, SecurityGroup, SecurityGroupRule, Subnet, Task, TaskKind, Vpc } from '../../../src/core/model.ts';
 import { firewallOf } from '../../../src/dataplane/netns/firewall.ts';
+import { gatewayMac } from '../../../src/dataplane/netns/names.ts';
 import { planHost, type HostWorld } from '../../../src/dataplane/netns/plan.ts';
 
 const P = 'enp-';
@@ -26,7 +27,9 @@ const linksOf = (w: HostWorld, ins: string) => planHost(w, P).instances.get(`${P
 describe('planHost', () => {
   test('a fabric per VPC with a bridge per subnet on its gateway; an instance per namespace with eth0 and the default route', () => {
     const plan = planHost(world({}), P);
-    assert.deepEqual([...plan.fabrics.values()], [{ ns: 'enp-vpc-1', vpcId: 'vpc-1', bridges: [{ name: 'br-a', subnetId: 'subnet-a', gateway: '10.0.1.1/24' }, { name: 'br-b', subnetId: 'subnet-b', gateway: '10.0.2.1/24' }] }]);
+    assert.deepEqual([...plan.fabrics.values()], [{ ns: 'enp-vpc-1', vpcId: 'vpc-1', bridges: [{ name: 'br-a', subnetId: 'subnet-a', gateway: '10.0.1.1/24', mac: gatewayMac('subnet-a') }, { name: 'br-b', subnetId: 'subnet-b', gateway: '10.0.2.1/24', mac: gatewayMac('subnet-b') }] }]);
+    assert.match(gatewayMac('subnet-a'), /^02(:[0-9a-f]{2}){5}$/);
+    assert.notEqual(gatewayMac('subnet-a'), gatewayMac('subnet-b'));
     const a = plan.instances.get('enp-ins-a')!;
     assert.equal(a.up, true);
     assert.deepEqual(a.links, [{ name: 'eth0', eniId: 'eni-pa', mac: '20:90:6f:00:00:aa', addresses: ['10.0.1.2/24'], fabricNs: 'enp-vpc-1', fabricLink: 'v-pa', bridge: 'br-a' }]);
