@@ -18,11 +18,11 @@ export function skipWithoutNetns(): string | false {
   const missing = [
     process.platform !== 'linux' && 'Linux',
     process.getuid?.() !== 0 && 'root',
-    ...['ip', 'nft', 'ping'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0),
+    ...['ip', 'nft', 'ping', 'sysctl'].filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0),
   ].filter(Boolean);
   if (missing.length === 0) return false;
   const why = `the netns data plane needs ${missing.join(', ')}`;
-  if (process.env.CI) throw new Error(`CI: ${why} (.ci/run installs iproute2, nftables and iputils-ping)`);
+  if (process.env.CI) throw new Error(`CI: ${why} (.ci/run installs iproute2, nftables, iputils-ping and procps)`);
   return `${why}: the data-plane tests are skipped`;
 }
 
