@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 
 export interface HostLink {
   name: string;
+  /** The kernel's ifindex: the same while the link is not made again. */
+  index: number;
   alias: string | undefined;
   mac: string;
   up: boolean;
@@ -40,10 +42,11 @@ export function namespaces(prefix: string): string[] {
 export function links(ns: string): HostLink[] {
   const r = spawnSync('ip', ['-n', ns, '-j', '-d', 'addr', 'show'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ip -n ${ns} addr show: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as Array<{ ifname: string; ifalias?: string; address: string; flags: string[]; addr_info: Array<{ family: string; local: string; prefixlen: number }> }>)
+  return (JSON.parse(r.stdout) as Array<{ ifindex: number; ifname: string; ifalias?: string; address: string; flags: string[]; addr_info: Array<{ family: string; local: string; prefixlen: number }> }>)
     .filter((l) => l.ifname !== 'lo')
     .map((l) => ({
       name: l.ifname,
+      index: l.ifindex,
       alias: l.ifalias,
       mac: l.address.toLowerCase(),
       up: l.flags.includes('UP'),

@@ -14,7 +14,7 @@ import { chmodSync, existsSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { holdersOf, links, listen, ask, namespaces, pings, removeNamespaces, skipWithoutNetns, testPrefix } from '../../support/netns.ts';
+import { holdersOf, links, type HostLink, listen, ask, namespaces, pings, removeNamespaces, skipWithoutNetns, testPrefix } from '../../support/netns.ts';
 import { admin } from '../../support/admin.ts';
 import { pollUntil } from '../../support/poll.ts';
 import { freshDb, skipUnless, STORE_KINDS } from '../../support/stores.ts';
@@ -25,6 +25,7 @@ import { attach, createEni, createSubnet, createVpc, runInstances } from '../../
 
 const skip = skipWithoutNetns();
 const SECOND = { timeoutMs: 10_000, intervalMs: 50 };
+const plain = ({ index: _, ...l }: HostLink) => l;
 const primaryIp = (e: Eni): string => e.PrivateIpAddressSet!.find((p) => p.Primary)!.PrivateIpAddress!;
 const netns = (prefix: string, delay = '0') => ['--dataplane', 'netns', '--netns-prefix', prefix, '--dataplane-delay', delay];
 
@@ -60,7 +61,7 @@ describe('the netns data plane', { skip }, () => {
     w.ipB = primaryIp(await primaryEniOf(s.vpc, w.b));
     w.ipC = primaryIp(await primaryEniOf(s.vpc, w.c));
     assert.deepEqual(namespaces(prefix).sort(), [w.a, w.b, w.c, w.d, w.vpc, w.vpc2].map(ns).sort());
-    assert.deepEqual(links(ns(w.a)), [{ name: 'eth0', alias: primaryA.NetworkInterfaceId, mac: primaryA.MacAddress!.toLowerCase(), up: true, addresses: [`${w.ipA}/24`] }]);
+    assert.deepEqual(links(ns(w.a)).map(plain), [{ name: 'eth0', alias: primaryA.NetworkInterfaceId, mac: primaryA.MacAddress!.toLowerCase(), up: true, addresses: [`${w.ipA}/24`] }]);
     assert.ok(pings(ns(w.a), w.ipB), 'A reaches B in its subnet');
     assert.ok(pings(ns(w.a), w.ipC), 'A reaches C across subnets');
     assert.ok(!pings(ns(w.d), w.ipB), 'another VPC does not reach B');
@@ -74,7 +75,7 @@ describe('the netns data plane', { skip }, () => {
     assert.deepEqual(holdersOf(prefix, w.mac), [], 'an ENI on no instance is on the host nowhere');
     await attach(s, w.eni, w.b);
     assert.deepEqual(holdersOf(prefix, w.mac), [ns(w.b)]);
-    assert.deepEqual(links(ns(w.b)).find((l) => l.name === 'eth1'), { name: 'eth1', alias: w.eni, mac: w.mac, up: true, addresses: [`${w.ip}/24`] });
+    assert.deepEqual(plain(links(ns(w.b)).find((l) => l.name === 'eth1')!), { name: 'eth1', alias: w.eni, mac: w.mac, up: true, addresses: [`${w.ip}/24`] });
     assert.ok(pings(ns(w.a), w.ip), 'from its subnet');
     assert.ok(pings(ns(w.c), w.ip), 'from the other subnet');
     assert.ok(!pings(ns(w.d), w.ip), 'not from another VPC');
@@ -115,12 +116,15 @@ describe('the netns data plane', { skip }, () => {
   test('drift is put right: a bridge deleted and a guest firewall flushed by hand come back at the next reconcile', async () => {
     const bridge = links(ns(w.vpc)).find((l) => l.name.startsWith('br-') && l.addresses.includes('10.0.1.1/24'))!;
     assert.ok(bridge, 'the left subnet has its bridge on the gateway');
+    const untouched = () => [w.a, w.b, w.c].map((id) => links(ns(id)).map((l) => `${l.name}#${l.index}`).join(' '));
+    const before = untouched();
     spawnSync('ip', ['-n', ns(w.vpc), 'link', 'del', bridge.name]);
     assert.ok(!pings(ns(w.c), w.ip), 'cut off without its bridge');
     // Any change made outside a task puts the whole host right: a new subnet, say.
     await createSubnet(s, w.vpc, '10.0.3.0/24');
     await pollUntil(() => Promise.resolve(pings(ns(w.c), w.ip)), { ...SECOND, what: 'the bridge and its ports back' });
     assert.ok(pings(ns(w.a), w.ip));
+    assert.deepEqual(untouched(), before, 'a whole pass makes no link again that was right');
   });
 
   test('a security group rule blocks a TCP port, and then allows it', async () => {
@@ -207,7 +211,7 @@ describe('the netns data plane', { skip }, () => {
       const { RequestId } = await s.vpc.MigrateNetworkInterface({ NetworkInterfaceId: w.eni, SourceInstanceId: w.b, DestinationInstanceId: w.c });
       await waitTaskSuccess(s.vpc, RequestId!);
       assert.deepEqual(holdersOf(prefix, w.mac), [ns(w.c)]);
-      assert.deepEqual(links(ns(w.c)).find((l) => l.mac === w.mac), { name: 'eth1', alias: w.eni, mac: w.mac, up: true, addresses: [`${w.ip}/24`, `${w.extra}/24`] });
+      assert.deepEqual(plain(links(ns(w.c)).find((l) => l.mac === w.mac)!), { name: 'eth1', alias: w.eni, mac: w.mac, up: true, addresses: [`${w.ip}/24`, `${w.extra}/24`] });
       assert.ok(pings(ns(w.a), w.ip));
       assert.equal(ask(ns(w.a), w.ip, 8080), 'C');
     } finally {
@@ -234,6 +238,38 @@ describe('the netns data plane', { skip }, () => {
     await pollUntil(() => Promise.resolve(!namespaces(prefix).includes(ns(w.d))), { ...SECOND, what: "D's namespace gone" });
   });
 
+  test("an instance's groups guard its primary ENI", async () => {
+    const { SecurityGroup } = await s.vpc.CreateSecurityGroupWithPolicies({
+      GroupName: 'no-icmp',
+      GroupDescription: 'dp',
+      SecurityGroupPolicySet: {
+        Ingress: [
+          { Protocol: 'ICMP', CidrBlock: '0.0.0.0/0', Action: 'DROP' },
+          { Protocol: 'ALL', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' },
+        ],
+        Egress: [{ Protocol: 'ALL', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' }],
+      },
+    });
+    assert.ok(pings(ns(w.c), w.ipA));
+    await s.cvm.ModifyInstancesAttribute({ InstanceIds: [w.a], SecurityGroups: [SecurityGroup!.SecurityGroupId!] });
+    await pollUntil(() => Promise.resolve(!pings(ns(w.c), w.ipA)), { ...SECOND, what: "A's echo blocked by its group" });
+    await s.cvm.ModifyInstancesAttribute({ InstanceIds: [w.a], SecurityGroups: [w.web] });
+    await pollUntil(() => Promise.resolve(pings(ns(w.c), w.ipA)), { ...SECOND, what: "A's echo allowed again" });
+  });
+
+  test('an ENI created and attached in one call is on its instance at once; a terminated instance takes its secondary ENIs off the host', async () => {
+    const created = await s.vpc.CreateAndAttachNetworkInterface({ VpcId: w.vpc, SubnetId: w.left, NetworkInterfaceName: 'direct', InstanceId: w.c });
+    await waitTaskSuccess(s.vpc, created.RequestId!);
+    const eni = await mustGetEni(s.vpc, created.NetworkInterface!.NetworkInterfaceId!);
+    const mac = eni.MacAddress!.toLowerCase();
+    assert.deepEqual(holdersOf(prefix, mac), [ns(w.c)]);
+    assert.ok(pings(ns(w.a), primaryIp(eni)));
+    await s.cvm.TerminateInstances({ InstanceIds: [w.c] });
+    await pollUntil(() => Promise.resolve(!namespaces(prefix).includes(ns(w.c))), { ...SECOND, what: "C's namespace gone" });
+    assert.deepEqual(holdersOf(prefix, mac), []);
+    assert.ok(!pings(ns(w.a), primaryIp(eni)));
+  });
+
   test('a reset empties the host and a snapshot restored builds it again', async () => {
     const control = admin(srv);
     const before = namespaces(prefix).sort();
@@ -243,7 +279,7 @@ describe('the netns data plane', { skip }, () => {
     assert.equal((await control.call('POST', 'snapshots/dp/restore')).status, 200);
     await pollUntil(() => Promise.resolve(namespaces(prefix).length === before.length), { ...SECOND, what: 'the namespaces back' });
     assert.deepEqual(namespaces(prefix).sort(), before);
-    await pollUntil(() => Promise.resolve(pings(ns(w.a), w.ipC)), { ...SECOND, what: 'traffic flowing again' });
+    await pollUntil(() => Promise.resolve(pings(ns(w.a), w.ipB)), { ...SECOND, what: 'traffic flowing again' });
   });
 
   test('a stopping server removes every namespace it made', async () => {
