@@ -41,6 +41,8 @@ export class NetnsDriver implements Driver {
   private stopped = false;
   /** From the last plan: whether an address change anywhere can change a firewall. */
   private peerRules = true;
+  /** Rows left off the host already logged: each is said once, not at every pass. */
+  private readonly reported = new Set<string>();
 
   constructor(private readonly o: NetnsOptions) {
     this.kernel = o.kernel ?? new Kernel();
@@ -118,7 +120,11 @@ export class NetnsDriver implements Driver {
     const world = await this.o.read();
     const plan = planHost(world, this.o.prefix);
     this.peerRules = plan.peerRules;
-    for (const problem of plan.problems) this.o.log?.('warn', `netns data plane: ${problem}`);
+    for (const problem of plan.problems) {
+      if (this.reported.has(problem)) continue;
+      this.reported.add(problem);
+      this.o.log?.('warn', `netns data plane: ${problem}`);
+    }
     if (!ids) return this.reconciler.reconcile(plan);
     // The instances the ids name, hold, or are about to hold (an ENI's old and new instance).
     const instances = new Set<string>();
