@@ -7,6 +7,10 @@ import { z } from 'zod';
 
 export type Provider = 'tencent' | 'jdcloud';
 
+export function isProvider(p: string): p is Provider {
+  return p === 'tencent' || p === 'jdcloud';
+}
+
 export interface ZoneInfo {
   zone: string;
   zoneId: string;

@@ -21,13 +21,12 @@ export class FaultBook {
   private readAt = Number.NEGATIVE_INFINITY;
   /** The read in flight: requests arriving meanwhile wait for it instead of each reading again. */
   private reading: Promise<void> | undefined;
+  /** Bumped by changed(): a read begun before a change must not stand for the store after it. */
+  private generation = 0;
 
   constructor(
     private readonly o: { store: Store; clock: Clock; random: () => number; refreshMs?: number; onHit?: (f: Fault) => void },
   ) {}
-
-  /** Bumped by changed(): a read begun before a change must not stand for the store after it. */
-  private generation = 0;
 
   /** Forget the cached faults: the next match reads the store. */
   changed(): void {

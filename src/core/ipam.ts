@@ -36,7 +36,7 @@ export function formatIpv4(n: number): string {
 }
 
 /** Netmask for a prefix length as a uint32; `<< 32` is a no-op in JS, hence the /0 special case. */
-function maskOf(prefix: number): number {
+export function maskOf(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 

@@ -8,12 +8,11 @@ import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
 import type { FaultBook } from '../core/faults.ts';
 import { isDomainError } from '../core/errors.ts';
-import type { Provider, Scope, Task } from '../core/model.ts';
+import { isProvider } from '../core/catalog.ts';
+import type { Scope, Task } from '../core/model.ts';
 import type { Driver } from '../dataplane/driver.ts';
 import type { Store } from '../core/ports/repo.ts';
 import { transitionOf } from '../core/transitions/index.ts';
-
-const isProvider = (p: string): p is Provider => p === 'tencent' || p === 'jdcloud';
 
 export interface EngineOptions {
   store: Store;

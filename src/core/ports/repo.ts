@@ -150,9 +150,7 @@ export interface TaskRepo {
   releaseAllLeases(): Promise<number>;
   releaseLeasesOf(owner: string): Promise<void>;
   countTasks(status: Task['status']): Promise<number>;
-  /** Holds a task row while it is being finished, so a node reclaiming it skips it meanwhile. */
-  lockTask(id: string): Promise<void>;
-  /** The task, locked as lockTask does, in one statement. */
+  /** The task, its row held while it is being finished, so a node reclaiming it skips it meanwhile. */
   getTaskLocked(id: string): Promise<Task | undefined>;
 }
 

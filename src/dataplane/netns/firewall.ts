@@ -12,6 +12,7 @@
  *   without a group, and what a secondary ENI with none does is not documented; letting it pass is
  *   what an ENI without a firewall does on a plain network.
  */
+import { formatIpv4, maskOf, parseIpv4 } from '../../core/ipam.ts';
 import type { RuleDirection, SecurityGroup, SecurityGroupRule } from '../../core/model.ts';
 
 export const TABLE = 'eniplane';
@@ -57,7 +58,6 @@ export function firewallOf(links: readonly GuardedLink[], members: (groupId: str
 /** An id as nft may quote it: the store's ids are safe, an imported world's need not be. */
 const word = (id: string) => id.replace(/[^A-Za-z0-9_.-]/g, '_');
 
-const V4 = /^\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?$/;
 const V6 = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
 const PORTS = /^\d{1,5}(-\d{1,5})?(,\d{1,5}(-\d{1,5})?)*$/;
 
@@ -66,7 +66,7 @@ function ruleLine(r: SecurityGroupRule, dir: RuleDirection, members: (groupId: s
   const side = dir === 'ingress' ? 'saddr' : 'daddr';
   const parts: string[] = [];
   if (r.peerGroupId) {
-    const addresses = members(r.peerGroupId).filter((a) => V4.test(a));
+    const addresses = members(r.peerGroupId).filter((a) => parseIpv4(a) !== undefined);
     if (addresses.length === 0) return undefined;
     parts.push(`ip ${side} { ${addresses.join(', ')} }`);
   } else if (r.cidr) {
@@ -94,14 +94,9 @@ const L4: Record<string, string> = { TCP: 'tcp', UDP: 'udp', ICMP: 'icmp', ICMPV
 
 /** A block as nft takes it: the host bits a caller may have left in (10.0.0.5/24) masked off. */
 function v4Block(text: string): string | undefined {
-  if (!V4.test(text)) return undefined;
-  const [ip, len] = text.split('/');
-  const octets = ip!.split('.').map(Number);
-  if (octets.some((o) => o > 255)) return undefined;
+  const [ip, len, ...rest] = text.split('/');
+  const value = parseIpv4(ip!);
   const prefix = len === undefined ? 32 : Number(len);
-  if (prefix > 32) return undefined;
-  const value = octets.reduce((a, o) => a * 256 + o, 0);
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  const network = (value & mask) >>> 0;
-  return `${[24, 16, 8, 0].map((s) => (network >>> s) & 255).join('.')}/${prefix}`;
+  if (value === undefined || rest.length || !/^\d{1,2}$/.test(len ?? '32') || prefix > 32) return undefined;
+  return `${formatIpv4((value & maskOf(prefix)) >>> 0)}/${prefix}`;
 }

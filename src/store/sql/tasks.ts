@@ -153,11 +153,6 @@ export class TaskSql extends SqlBase implements TaskRepo {
   }
 
   /** Holds a task row while it is being finished, so a node reclaiming it skips it meanwhile. */
-  async lockTask(id: string): Promise<void> {
-    if (!this.rowLocks) return;
-    await this.template('lockTask', [id], ([i]) => this.db.selectFrom('tasks').select('seq').where('id', '=', i).forUpdate());
-  }
-
   async getTaskLocked(id: string): Promise<Task | undefined> {
     const [r] = await this.template(`getTaskLocked ${this.rowLocks}`, [id], ([i]) => {
       const q = this.db.selectFrom('tasks').selectAll().where('id', '=', i);

@@ -35,6 +35,12 @@ describe('the netns data plane', { skip }, () => {
   let s: Session;
   const w = { a: '', b: '', c: '', d: '', ipA: '', ipB: '', ipC: '', eni: '', mac: '', ip: '', extra: '', left: '', vpc: '', vpc2: '', web: '' };
   const ns = (id: string) => `${prefix}${id}`;
+  const ACCEPT_ALL = { Protocol: 'ALL', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' };
+  /** A group whose first ingress rule is `first`, then everything accepted both ways. */
+  const groupDropping = async (name: string, first: Record<string, string>): Promise<string> => {
+    const { SecurityGroup } = await s.vpc.CreateSecurityGroupWithPolicies({ GroupName: name, GroupDescription: 'dp', SecurityGroupPolicySet: { Ingress: [first, ACCEPT_ALL], Egress: [ACCEPT_ALL] } });
+    return SecurityGroup!.SecurityGroupId!;
+  };
 
   before(async () => {
     // Every UnassignPrivateIpAddresses fails after it reached the host: its roll-back is checked there.
@@ -131,42 +137,31 @@ describe('the netns data plane', { skip }, () => {
     const onB = await listen(ns(w.b), 8080, 'B');
     try {
       assert.equal(ask(ns(w.a), w.ip, 8080), 'B', 'open before any group');
-      const { SecurityGroup } = await s.vpc.CreateSecurityGroupWithPolicies({
-        GroupName: 'web',
-        GroupDescription: 'dp',
-        SecurityGroupPolicySet: {
-          Ingress: [
-            { Protocol: 'TCP', Port: '8080', CidrBlock: '0.0.0.0/0', Action: 'DROP' },
-            { Protocol: 'ALL', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' },
-          ],
-          Egress: [{ Protocol: 'ALL', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' }],
-        },
-      });
-      w.web = SecurityGroup!.SecurityGroupId!;
+      w.web = await groupDropping('web', { Protocol: 'TCP', Port: '8080', CidrBlock: '0.0.0.0/0', Action: 'DROP' });
       await s.vpc.AssociateNetworkInterfaceSecurityGroups({ NetworkInterfaceIds: [w.eni], SecurityGroupIds: [w.web] });
       await pollUntil(() => Promise.resolve(ask(ns(w.a), w.ip, 8080) === undefined), { ...SECOND, what: 'port 8080 blocked' });
       assert.ok(pings(ns(w.a), w.ip), 'the rule below still accepts the rest');
       await s.vpc.ReplaceSecurityGroupPolicy({
-        SecurityGroupId: SecurityGroup!.SecurityGroupId!,
+        SecurityGroupId: w.web,
         SecurityGroupPolicySet: { Ingress: [{ PolicyIndex: 0, Protocol: 'TCP', Port: '8080', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' }] },
       });
       await pollUntil(() => Promise.resolve(ask(ns(w.a), w.ip, 8080) === 'B'), { ...SECOND, what: 'port 8080 allowed' });
 
       // Rules flushed inside the guest come back with the next change to any group.
       await s.vpc.ReplaceSecurityGroupPolicy({
-        SecurityGroupId: SecurityGroup!.SecurityGroupId!,
+        SecurityGroupId: w.web,
         SecurityGroupPolicySet: { Ingress: [{ PolicyIndex: 0, Protocol: 'TCP', Port: '8080', CidrBlock: '0.0.0.0/0', Action: 'DROP' }] },
       });
       await pollUntil(() => Promise.resolve(ask(ns(w.a), w.ip, 8080) === undefined), { ...SECOND, what: 'port 8080 blocked again' });
       spawnSync('ip', ['netns', 'exec', ns(w.b), 'nft', 'flush', 'ruleset']);
       assert.equal(ask(ns(w.a), w.ip, 8080), 'B', 'open with the rules flushed');
       await s.vpc.ReplaceSecurityGroupPolicy({
-        SecurityGroupId: SecurityGroup!.SecurityGroupId!,
+        SecurityGroupId: w.web,
         SecurityGroupPolicySet: { Ingress: [{ PolicyIndex: 0, Protocol: 'TCP', Port: '8080', CidrBlock: '10.0.0.0/8', Action: 'DROP' }] },
       });
       await pollUntil(() => Promise.resolve(ask(ns(w.a), w.ip, 8080) === undefined), { ...SECOND, what: 'the rules written again' });
       await s.vpc.ReplaceSecurityGroupPolicy({
-        SecurityGroupId: SecurityGroup!.SecurityGroupId!,
+        SecurityGroupId: w.web,
         SecurityGroupPolicySet: { Ingress: [{ PolicyIndex: 0, Protocol: 'TCP', Port: '8080', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' }] },
       });
       await pollUntil(() => Promise.resolve(ask(ns(w.a), w.ip, 8080) === 'B'), { ...SECOND, what: 'port 8080 allowed again' });
@@ -239,19 +234,9 @@ describe('the netns data plane', { skip }, () => {
   });
 
   test("an instance's groups guard its primary ENI", async () => {
-    const { SecurityGroup } = await s.vpc.CreateSecurityGroupWithPolicies({
-      GroupName: 'no-icmp',
-      GroupDescription: 'dp',
-      SecurityGroupPolicySet: {
-        Ingress: [
-          { Protocol: 'ICMP', CidrBlock: '0.0.0.0/0', Action: 'DROP' },
-          { Protocol: 'ALL', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' },
-        ],
-        Egress: [{ Protocol: 'ALL', CidrBlock: '0.0.0.0/0', Action: 'ACCEPT' }],
-      },
-    });
+    const noIcmp = await groupDropping('no-icmp', { Protocol: 'ICMP', CidrBlock: '0.0.0.0/0', Action: 'DROP' });
     assert.ok(pings(ns(w.c), w.ipA));
-    await s.cvm.ModifyInstancesAttribute({ InstanceIds: [w.a], SecurityGroups: [SecurityGroup!.SecurityGroupId!] });
+    await s.cvm.ModifyInstancesAttribute({ InstanceIds: [w.a], SecurityGroups: [noIcmp] });
     await pollUntil(() => Promise.resolve(!pings(ns(w.c), w.ipA)), { ...SECOND, what: "A's echo blocked by its group" });
     await s.cvm.ModifyInstancesAttribute({ InstanceIds: [w.a], SecurityGroups: [w.web] });
     await pollUntil(() => Promise.resolve(pings(ns(w.c), w.ipA)), { ...SECOND, what: "A's echo allowed again" });
