@@ -10,7 +10,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -364,9 +364,10 @@ describe('the netns data plane refuses to start where it cannot work', { skip },
   });
 
   test('without the privilege to make namespaces', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'eniplane-nobody-'));
-    chmodSync(dir, 0o777);
-    const r = spawnSync('setpriv', ['--reuid', '65534', '--regid', '65534', '--clear-groups', process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...serve(join(dir, 'e.db'))], {
+    // Root with every capability dropped: still able to read the checkout wherever it lies (a
+    // user like nobody may not be), not able to make a namespace.
+    const dir = mkdtempSync(join(tmpdir(), 'eniplane-nocaps-'));
+    const r = spawnSync('setpriv', ['--bounding-set=-all', '--inh-caps=-all', process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...serve(join(dir, 'e.db'))], {
       cwd: repoRoot,
       encoding: 'utf8',
       env: { PATH: process.env.PATH, HOME: dir },
